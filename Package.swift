@@ -1,0 +1,68 @@
+// swift-tools-version:5.9
+import PackageDescription
+
+// MARK: - Package
+
+let package = Package(
+    name: "TalkingHead",
+    products: [
+        .library(name: "TalkingHead", targets: ["TalkingHead"]),
+        .executable(name: "talking-head", targets: ["TalkingHeadCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: systemLibraries + library + executables + tests
+)
+
+// MARK: - System libraries (apt: libopenblas-dev, libpng-dev)
+
+var systemLibraries: [Target] {
+    [
+        .systemLibrary(
+            name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(
+            name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev"])]),
+    ]
+}
+
+// MARK: - Library
+
+var library: [Target] {
+    [
+        .target(name: "TalkingHead", dependencies: ["CBLAS", "CPNG"]),
+    ]
+}
+
+// MARK: - Executables
+
+var executables: [Target] {
+    [
+        .executableTarget(
+            name: "TalkingHeadCLI",
+            dependencies: [
+                "TalkingHead",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
+            name: "TalkingHeadBenchmarks", dependencies: ["TalkingHead"], path: "Benchmarks/Sources"),
+    ]
+}
+
+// MARK: - Tests (split by kind)
+
+var tests: [Target] {
+    [
+        // Kernels against naive loops and against PyTorch fixtures (committed, small).
+        .testTarget(name: "KernelTests", dependencies: ["TalkingHead"],
+                    resources: [.copy("Fixtures")]),
+        // Loading: safetensors reader on tiny generated files, malformed ones included.
+        .testTarget(name: "LoadingTests", dependencies: ["TalkingHead"]),
+        // Images, pose parameters, CSV.
+        .testTarget(name: "IOTests", dependencies: ["TalkingHead"]),
+        // Networks and the whole pipeline against the upstream implementation, real weights.
+        .testTarget(name: "FidelityTests", dependencies: ["TalkingHead"]),
+    ]
+}

@@ -1,0 +1,22 @@
+import Dispatch
+
+/// Runs `body(i)` for i in 0..<count on all cores (GCD). Blocks until every call returned.
+@inline(__always)
+func parallelFor(_ count: Int, _ body: (Int) -> Void) {
+    if count <= 1 {
+        if count == 1 { body(0) }
+        return
+    }
+    DispatchQueue.concurrentPerform(iterations: count, execute: body)
+}
+
+/// Splits 0..<count into about `chunks` contiguous ranges and runs them in parallel.
+@inline(__always)
+func parallelRanges(_ count: Int, chunks: Int = 8, _ body: (Range<Int>) -> Void) {
+    let n = max(1, min(chunks, count))
+    parallelFor(n) { i in
+        let lo = count * i / n
+        let hi = count * (i + 1) / n
+        if lo < hi { body(lo..<hi) }
+    }
+}

@@ -1,0 +1,174 @@
+import Foundation
+
+/// Nearest-neighbour 2x upsampling, as `Upsample(scale_factor=2, mode='nearest')`.
+/// input [c, h, w] -> output [c, 2h, 2w].
+func upsampleNearest2x(
+    input: UnsafePointer<Float>, channels c: Int, height h: Int, width w: Int,
+    output: UnsafeMutablePointer<Float>
+) {
+    let wo = 2 * w
+    parallelFor(c) { ch in
+        let src = input + ch * h * w
+        let dst = output + ch * 4 * h * w
+        for y in 0..<h {
+            let row = src + y * w
+            let out = dst + 2 * y * wo
+            for x in 0..<w {
+                let v = row[x]
+                out[2 * x] = v
+                out[2 * x + 1] = v
+            }
+            (out + wo).update(from: out, count: wo)
+        }
+    }
+}
+
+/// Source index pair and weight of one output position of a linear resize with
+/// align_corners=False (PyTorch `compute_indices_weights_linear`).
+struct LinearTap {
+    var i0: Int
+    var i1: Int
+    var w0: Float
+    var w1: Float
+}
+
+func linearTaps(inSize: Int, outSize: Int) -> [LinearTap] {
+    let scale = Float(inSize) / Float(outSize)
+    return (0..<outSize).map { d in
+        var src = scale * (Float(d) + 0.5) - 0.5
+        if src < 0 { src = 0 }
+        let i0 = min(Int(src.rounded(.down)), inSize - 1)
+        let lambda = min(max(src - Float(i0), 0), 1)
+        let i1 = i0 < inSize - 1 ? i0 + 1 : i0
+        return LinearTap(i0: i0, i1: i1, w0: 1 - lambda, w1: lambda)
+    }
+}
+
+/// Bilinear resize, as `F.interpolate(x, size=(ho, wo), mode='bilinear', align_corners=False)`.
+/// input [c, h, w] -> output [c, ho, wo].
+func resizeBilinear(
+    input: UnsafePointer<Float>, channels c: Int, height h: Int, width w: Int,
+    output: UnsafeMutablePointer<Float>, outHeight ho: Int, outWidth wo: Int
+) {
+    let ty = linearTaps(inSize: h, outSize: ho)
+    let tx = linearTaps(inSize: w, outSize: wo)
+    ty.withUnsafeBufferPointer { ty in
+        tx.withUnsafeBufferPointer { tx in
+            parallelFor(c) { ch in
+                let src = input + ch * h * w
+                let dst = output + ch * ho * wo
+                for y in 0..<ho {
+                    let t = ty[y]
+                    let r0 = src + t.i0 * w
+                    let r1 = src + t.i1 * w
+                    let out = dst + y * wo
+                    for x in 0..<wo {
+                        let s = tx[x]
+                        out[x] = t.w0 * (s.w0 * r0[s.i0] + s.w1 * r0[s.i1])
+                            + t.w1 * (s.w0 * r1[s.i0] + s.w1 * r1[s.i1])
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The x (or y) coordinates of `affine_grid` with the identity matrix along an axis of `n`
+/// samples: `linspace(-1, 1, n)`, times (n - 1) / n when align_corners is false (PyTorch
+/// `linspace_from_neg_one`, same float operations).
+func identityGridCoordinates(_ n: Int, alignCorners: Bool) -> [Float] {
+    if n <= 1 { return [Float](repeating: 0, count: n) }
+    let step: Float = 2 / Float(n - 1)
+    let half = n / 2
+    return (0..<n).map { i in
+        let v: Float = i < half ? -1 + step * Float(i) : 1 - step * Float(n - i - 1)
+        return alignCorners ? v : v * Float(n - 1) / Float(n)
+    }
+}
+
+/// Bilinear `grid_sample` with padding_mode 'border'.
+/// input [c, h, w]; gridX, gridY [ho * wo] normalised coordinates -> output [c, ho, wo].
+/// Mirrors PyTorch's CPU kernel: unnormalise, clip to the border, then weights
+/// nw = s*e, ne = s*w, sw = n*e, se = n*w; out-of-range corners contribute 0.
+func gridSampleBilinearBorder(
+    input: UnsafePointer<Float>, channels c: Int, height h: Int, width w: Int,
+    gridX: UnsafePointer<Float>, gridY: UnsafePointer<Float>, outHeight ho: Int, outWidth wo: Int,
+    alignCorners: Bool, output: UnsafeMutablePointer<Float>
+) {
+    let n = ho * wo
+    // Per output position: the four corner offsets (or -1) and weights, shared by all channels.
+    let offsets = UnsafeMutablePointer<Int32>.allocate(capacity: 4 * n)
+    let weights = UnsafeMutablePointer<Float>.allocate(capacity: 4 * n)
+    defer { offsets.deallocate(); weights.deallocate() }
+    let scaleX: Float = alignCorners ? Float(w - 1) / 2 : Float(w) / 2
+    let scaleY: Float = alignCorners ? Float(h - 1) / 2 : Float(h) / 2
+    let maxX = Float(w - 1)
+    let maxY = Float(h - 1)
+    parallelRanges(n) { r in
+        for i in r {
+            var x = (gridX[i] + 1) * scaleX
+            var y = (gridY[i] + 1) * scaleY
+            if !alignCorners { x -= 0.5; y -= 0.5 }
+            x = min(maxX, max(x, 0))
+            y = min(maxY, max(y, 0))
+            let xw = x.rounded(.down)
+            let yn = y.rounded(.down)
+            let we = x - xw
+            let ea = 1 - we
+            let ns = y - yn
+            let so = 1 - ns
+            let ix = Int(xw)
+            let iy = Int(yn)
+            let xOK = ix + 1 < w
+            let yOK = iy + 1 < h
+            let base = Int32(iy * w + ix)
+            offsets[4 * i] = base
+            offsets[4 * i + 1] = xOK ? base + 1 : -1
+            offsets[4 * i + 2] = yOK ? base + Int32(w) : -1
+            offsets[4 * i + 3] = xOK && yOK ? base + Int32(w) + 1 : -1
+            weights[4 * i] = so * ea
+            weights[4 * i + 1] = so * we
+            weights[4 * i + 2] = ns * ea
+            weights[4 * i + 3] = ns * we
+        }
+    }
+    parallelFor(c) { ch in
+        let src = input + ch * h * w
+        let dst = output + ch * n
+        for i in 0..<n {
+            let o = offsets + 4 * i
+            let wt = weights + 4 * i
+            let nw = src[Int(o[0])] * wt[0]
+            let ne = o[1] >= 0 ? src[Int(o[1])] * wt[1] : 0
+            let sw = o[2] >= 0 ? src[Int(o[2])] * wt[2] : 0
+            let se = o[3] >= 0 ? src[Int(o[3])] * wt[3] : 0
+            dst[i] = nw + ne + sw + se
+        }
+    }
+}
+
+/// Warps `image` by a predicted grid change, as upstream `GridChangeApplier.apply`:
+/// grid = identity affine_grid + gridChange (channel 0 is x, channel 1 is y), then
+/// bilinear grid_sample with border padding.
+/// image [c, h, w], gridChange [2, h, w] -> output [c, h, w].
+func applyGridChange(
+    image: UnsafePointer<Float>, channels c: Int, height h: Int, width w: Int,
+    gridChange: UnsafePointer<Float>, alignCorners: Bool,
+    output: UnsafeMutablePointer<Float>
+) {
+    let bx = identityGridCoordinates(w, alignCorners: alignCorners)
+    let by = identityGridCoordinates(h, alignCorners: alignCorners)
+    let n = h * w
+    let gx = UnsafeMutablePointer<Float>.allocate(capacity: n)
+    let gy = UnsafeMutablePointer<Float>.allocate(capacity: n)
+    defer { gx.deallocate(); gy.deallocate() }
+    for y in 0..<h {
+        for x in 0..<w {
+            gx[y * w + x] = bx[x] + gridChange[y * w + x]
+            gy[y * w + x] = by[y] + gridChange[n + y * w + x]
+        }
+    }
+    gridSampleBilinearBorder(
+        input: image, channels: c, height: h, width: w, gridX: gx, gridY: gy,
+        outHeight: h, outWidth: w, alignCorners: alignCorners, output: output)
+}

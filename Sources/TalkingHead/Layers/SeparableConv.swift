@@ -1,0 +1,125 @@
+/// Depthwise k x k convolution (or depthwise 4x4 stride-2 transposed convolution) followed by a
+/// pointwise 1x1 convolution: upstream `create_separable_conv3/7` and the first two modules of
+/// the separable blocks in `tha3/nn/separable_conv.py`.
+/// Checkpoint keys: `<key>.0.weight` [cin, 1, k, k], `<key>.1.weight` [cout, cin, 1, 1],
+/// `<key>.1.bias` [cout] when `bias`.
+struct SeparableConv {
+    enum Kind: Equatable {
+        /// `Conv2d(cin, cin, k, stride, padding, groups=cin)`
+        case depthwise(kernel: Int, stride: Int, padding: Int)
+        /// `ConvTranspose2d(cin, cin, 4, stride=2, padding=1, groups=cin)`
+        case transposed
+    }
+
+    let cin: Int
+    let cout: Int
+    let kind: Kind
+    let depthwise: Tensor
+    let pointwise: Tensor
+    let bias: Tensor?
+
+    init(_ store: WeightStore, _ key: String, cin: Int, cout: Int, kind: Kind, bias: Bool = false) throws {
+        self.cin = cin
+        self.cout = cout
+        self.kind = kind
+        let k: Int
+        switch kind {
+        case .depthwise(let kernel, _, _): k = kernel
+        case .transposed: k = 4
+        }
+        depthwise = try store.take("\(key).0.weight", shape: [cin, 1, k, k])
+        pointwise = try store.take("\(key).1.weight", shape: [cout, cin, 1, 1])
+        self.bias = bias ? try store.take("\(key).1.bias", shape: [cout]) : nil
+    }
+
+    /// x [cin, h, w] -> [cout, ho, wo]
+    func callAsFunction(_ x: Tensor) -> Tensor {
+        precondition(x.channels == cin, "SeparableConv: \(x.channels) input channels, expected \(cin)")
+        let mid: Tensor
+        switch kind {
+        case .depthwise(let k, let s, let p):
+            mid = Tensor(channels: cin, height: convOutputSize(x.height, kernel: k, stride: s, padding: p),
+                         width: convOutputSize(x.width, kernel: k, stride: s, padding: p))
+            depthwiseConv2d(input: x.data, channels: cin, height: x.height, width: x.width,
+                            weight: depthwise.data, kernel: k, stride: s, padding: p, output: mid.data)
+        case .transposed:
+            mid = Tensor(channels: cin, height: 2 * x.height, width: 2 * x.width)
+            depthwiseConvTranspose2d(input: x.data, channels: cin, height: x.height, width: x.width,
+                                     weight: depthwise.data, kernel: 4, stride: 2, padding: 1, output: mid.data)
+        }
+        let y = Tensor(channels: cout, height: mid.height, width: mid.width)
+        conv1x1(input: mid.data, cin: cin, plane: mid.plane, weight: pointwise.data, cout: cout,
+                bias: bias?.data, output: y.data)
+        return y
+    }
+}
+
+/// Separable convolution, instance norm and activation: upstream
+/// `create_separable_conv3_block`, `create_separable_conv7_block`,
+/// `create_separable_downsample_block` and `create_separable_upsample_block`.
+/// Checkpoint keys: `<key>.0`, `<key>.1` (the convolutions), `<key>.2` (the norm).
+struct SeparableConvBlock {
+    let conv: SeparableConv
+    let norm: InstanceNorm2d
+
+    init(_ store: WeightStore, _ key: String, cin: Int, cout: Int, kind: SeparableConv.Kind,
+         activation: Activation) throws {
+        conv = try SeparableConv(store, key, cin: cin, cout: cout, kind: kind)
+        norm = try InstanceNorm2d(store, "\(key).2", channels: cout, activation: activation)
+    }
+
+    /// 3x3, stride 1 (`create_separable_conv3_block`).
+    static func conv3(_ store: WeightStore, _ key: String, cin: Int, cout: Int, activation: Activation) throws -> Self {
+        try Self(store, key, cin: cin, cout: cout, kind: .depthwise(kernel: 3, stride: 1, padding: 1), activation: activation)
+    }
+
+    /// 7x7, stride 1 (`create_separable_conv7_block`).
+    static func conv7(_ store: WeightStore, _ key: String, cin: Int, cout: Int, activation: Activation) throws -> Self {
+        try Self(store, key, cin: cin, cout: cout, kind: .depthwise(kernel: 7, stride: 1, padding: 3), activation: activation)
+    }
+
+    /// 4x4, stride 2: halves the size (`create_separable_downsample_block`).
+    static func downsample(_ store: WeightStore, _ key: String, cin: Int, cout: Int, activation: Activation) throws -> Self {
+        try Self(store, key, cin: cin, cout: cout, kind: .depthwise(kernel: 4, stride: 2, padding: 1), activation: activation)
+    }
+
+    /// Transposed 4x4, stride 2: doubles the size (`create_separable_upsample_block`).
+    static func upsample(_ store: WeightStore, _ key: String, cin: Int, cout: Int, activation: Activation) throws -> Self {
+        try Self(store, key, cin: cin, cout: cout, kind: .transposed, activation: activation)
+    }
+
+    func callAsFunction(_ x: Tensor) -> Tensor {
+        let y = conv(x)
+        norm(y)
+        return y
+    }
+}
+
+/// Upstream `ResnetBlockSeparable` (is1x1 false, no scale parameter):
+/// x + IN(sep3(act(IN(sep3(x))))).
+/// Checkpoint keys: `<key>.resnet_path.{0,1,3,4}`.
+struct ResnetBlockSeparable {
+    let conv1: SeparableConv
+    let norm1: InstanceNorm2d
+    let conv2: SeparableConv
+    let norm2: InstanceNorm2d
+
+    init(_ store: WeightStore, _ key: String, channels: Int, activation: Activation) throws {
+        let kind = SeparableConv.Kind.depthwise(kernel: 3, stride: 1, padding: 1)
+        conv1 = try SeparableConv(store, "\(key).resnet_path.0", cin: channels, cout: channels, kind: kind)
+        norm1 = try InstanceNorm2d(store, "\(key).resnet_path.1", channels: channels, activation: activation)
+        conv2 = try SeparableConv(store, "\(key).resnet_path.3", cin: channels, cout: channels, kind: kind)
+        norm2 = try InstanceNorm2d(store, "\(key).resnet_path.4", channels: channels, activation: .identity)
+    }
+
+    func callAsFunction(_ x: Tensor) -> Tensor {
+        let a = conv1(x)
+        norm1(a)
+        let b = conv2(a)
+        norm2(b)
+        let n = b.count
+        let (bp, xp) = (b.data, x.data)
+        parallelRanges(n) { r in for i in r { bp[i] = xp[i] + bp[i] } }
+        return b
+    }
+}
