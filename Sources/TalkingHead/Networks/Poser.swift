@@ -1,0 +1,65 @@
+import Foundation
+
+/// The five-step THA3 pipeline of `tha3/poser/modes/separable_float.py`
+/// (FiveStepPoserComputationProtocol), on model-space tensors in [-1, 1].
+struct Poser {
+    /// File names of the five networks in a weights directory: the one place they are written.
+    enum File: String, CaseIterable {
+        case eyebrowDecomposer = "eyebrow_decomposer.safetensors"
+        case eyebrowMorphingCombiner = "eyebrow_morphing_combiner.safetensors"
+        case faceMorpher = "face_morpher.safetensors"
+        case faceBodyRotator = "two_algo_face_body_rotator.safetensors"
+        case editor = "editor.safetensors"
+    }
+
+    static let imageSize = 512
+
+    let decomposer: EyebrowDecomposer
+    let combiner: EyebrowMorphingCombiner
+    let morpher: FaceMorpher
+    let rotator: FaceBodyRotator
+    let editor: Editor
+
+    init(weightsDirectory dir: URL) throws {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir), isDir.boolValue else {
+            throw TalkingHeadError.fileNotFound(path: dir.path)
+        }
+        func store(_ f: File) throws -> WeightStore { try WeightStore(contentsOf: dir.appendingPathComponent(f.rawValue)) }
+        decomposer = try EyebrowDecomposer(store(.eyebrowDecomposer))
+        combiner = try EyebrowMorphingCombiner(store(.eyebrowMorphingCombiner))
+        morpher = try FaceMorpher(store(.faceMorpher))
+        rotator = try FaceBodyRotator(store(.faceBodyRotator))
+        editor = try Editor(store(.editor))
+    }
+
+    /// Step 1, which depends only on the image: the eyebrow decomposer on image[64:192, 192:320].
+    /// image [4, 512, 512]
+    func decompose(_ image: Tensor) -> EyebrowDecomposer.Output {
+        decomposer(image.crop(top: 64, left: 192, height: 128, width: 128))
+    }
+
+    /// Steps 2-5. image [4, 512, 512] -> editor output 0 [4, 512, 512].
+    func pose(_ image: Tensor, decomposed: EyebrowDecomposer.Output, pose: PoseParameters) -> Tensor {
+        let combined = combiner(backgroundLayer: decomposed.backgroundLayer, eyebrowLayer: decomposed.eyebrowLayer,
+                                pose: pose.eyebrow)
+        let face = image.crop(top: 32, left: 160, height: 192, width: 192)
+        face.paste(combined.eyebrowImageNoCombineAlpha, top: 32, left: 32)
+        let morphed = morpher(face, pose: pose.face)
+        let full = image.copy()
+        full.paste(morphed.outputImage, top: 32, left: 160)
+        let half = resized(full, to: FaceBodyRotator.imageSize)
+        let rotated = rotator(half, pose: pose.rotation)
+        let warped = resized(rotated.warpedImage, to: Self.imageSize)
+        let grid = resized(rotated.gridChange, to: Self.imageSize)
+        return editor(originalImage: full, warpedImage: warped, gridChange: grid, pose: pose.rotation).colorChanged
+    }
+
+    /// Bilinear resize (align_corners=False) to size x size.
+    func resized(_ x: Tensor, to size: Int) -> Tensor {
+        let y = Tensor(channels: x.channels, height: size, width: size)
+        resizeBilinear(input: x.data, channels: x.channels, height: x.height, width: x.width,
+                       output: y.data, outHeight: size, outWidth: size)
+        return y
+    }
+}
