@@ -21,7 +21,7 @@ func conv1x1(
             (output + o * plane).update(repeating: bias[o], count: plane)
         }
     }
-    sgemm(m: cout, n: plane, k: cin, a: weight, lda: cin, b: input, ldb: plane,
+    parallelSgemm(m: cout, n: plane, k: cin, a: weight, lda: cin, b: input, ldb: plane,
           c: output, ldc: plane, beta: bias == nil ? 0 : 1)
 }
 
@@ -79,7 +79,7 @@ func conv2d(
                 }
             }
         }
-        sgemm(m: cout, n: n, k: rowsK, a: weight, lda: rowsK, b: columns, ldb: n,
+        parallelSgemm(m: cout, n: n, k: rowsK, a: weight, lda: rowsK, b: columns, ldb: n,
               c: output + oy0 * wo, ldc: outPlane, beta: bias == nil ? 0 : 1)
         oy0 += rows
     }
@@ -99,79 +99,177 @@ func validRange(outSize: Int, inSize: Int, offset: Int, stride: Int) -> (Int, In
 
 /// Depthwise convolution (groups = channels, no bias).
 /// input [c, h, w], weight [c, 1, k, k] -> output [c, ho, wo].
+///
+/// Each channel is first copied into a zero-padded plane (for stride 2 each padded row is
+/// split into its even and odd columns), so the inner loop has no border tests and reads
+/// contiguous vectors: out[x..x+8] = sum over taps of w * padded[row][x + tap].
 func depthwiseConv2d(
     input: UnsafePointer<Float>, channels c: Int, height h: Int, width w: Int,
     weight: UnsafePointer<Float>, kernel k: Int, stride s: Int, padding p: Int,
     output: UnsafeMutablePointer<Float>
 ) {
+    precondition(s == 1 || s == 2, "depthwiseConv2d: stride \(s) not supported")
     let ho = convOutputSize(h, kernel: k, stride: s, padding: p)
     let wo = convOutputSize(w, kernel: k, stride: s, padding: p)
-    var ranges = [(Int, Int)]()
-    for kx in 0..<k { ranges.append(validRange(outSize: wo, inSize: w, offset: kx - p, stride: s)) }
-    ranges.withUnsafeBufferPointer { ranges in
-        parallelFor(c) { ch in
-            let src = input + ch * h * w
-            let dst = output + ch * ho * wo
-            let wk = weight + ch * k * k
-            for oy in 0..<ho {
-                let out = dst + oy * wo
-                out.update(repeating: 0, count: wo)
-                for ky in 0..<k {
-                    let iy = oy * s + ky - p
-                    if iy < 0 || iy >= h { continue }
-                    let row = src + iy * w
-                    for kx in 0..<k {
-                        let wv = wk[ky * k + kx]
-                        let (lo, hi) = ranges[kx]
-                        if s == 1 {
-                            let r = row + (kx - p)
-                            for ox in lo..<hi { out[ox] += wv * r[ox] }
-                        } else {
-                            let r = row + (kx - p)
-                            for ox in lo..<hi { out[ox] += wv * r[ox * s] }
-                        }
-                    }
+    let pw = w + 2 * p                       // padded row width
+    let half = (pw + 1) / 2                  // stride 2: width of the even and odd halves
+    let rowStride = (s == 1 ? pw : 2 * half) + 16
+    let ph = h + 2 * p
+    // One padded scratch plane per block of channels: its border stays zero, the interior is
+    // overwritten for each channel.
+    parallelRanges(c, chunks: 2 * workerCount) { channels in
+      let padded = UnsafeMutablePointer<Float>.allocate(capacity: ph * rowStride)
+      defer { padded.deallocate() }
+      padded.update(repeating: 0, count: ph * rowStride)
+      for ch in channels {
+        let src = input + ch * h * w
+        for y in 0..<h {
+            let row = padded + (y + p) * rowStride
+            if s == 1 {
+                (row + p).update(from: src + y * w, count: w)
+            } else {
+                // column j of the padded row goes to (j even ? j/2 : half + j/2)
+                let r = src + y * w
+                for x in 0..<w {
+                    let j = x + p
+                    row[(j & 1) * half + (j >> 1)] = r[x]
                 }
             }
         }
+        let dst = output + ch * ho * wo
+        let wk = weight + ch * k * k
+        // Tap t = ky*k + kx reads padded row (top + ky) at column offset tapOffset[t] + x.
+        let taps = k * k
+        let wv = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: taps)
+        let tapOffset = UnsafeMutablePointer<Int>.allocate(capacity: taps)
+        defer { wv.deallocate(); tapOffset.deallocate() }
+        for ky in 0..<k {
+            for kx in 0..<k {
+                wv[ky * k + kx] = SIMD8(repeating: wk[ky * k + kx])
+                tapOffset[ky * k + kx] = ky * rowStride + (s == 1 ? kx : (kx & 1) * half + (kx >> 1))
+            }
+        }
+        for oy in 0..<ho {
+            let out = dst + oy * wo
+            let base = UnsafeRawPointer(padded + oy * s * rowStride)
+            var x = 0
+            // Four independent accumulators (32 outputs) per pass over the taps.
+            while x + 32 <= wo {
+                var a0 = SIMD8<Float>(repeating: 0), a1 = a0, a2 = a0, a3 = a0
+                for t in 0..<taps {
+                    let r = base + (tapOffset[t] + x) * 4
+                    let w = wv[t]
+                    a0 += w * r.loadUnaligned(as: SIMD8<Float>.self)
+                    a1 += w * r.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+                    a2 += w * r.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self)
+                    a3 += w * r.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self)
+                }
+                let o = UnsafeMutableRawPointer(out + x)
+                o.storeBytes(of: a0, as: SIMD8<Float>.self)
+                o.storeBytes(of: a1, toByteOffset: 32, as: SIMD8<Float>.self)
+                o.storeBytes(of: a2, toByteOffset: 64, as: SIMD8<Float>.self)
+                o.storeBytes(of: a3, toByteOffset: 96, as: SIMD8<Float>.self)
+                x += 32
+            }
+            while x + 8 <= wo {
+                var acc = SIMD8<Float>(repeating: 0)
+                for t in 0..<taps {
+                    acc += wv[t] * (base + (tapOffset[t] + x) * 4).loadUnaligned(as: SIMD8<Float>.self)
+                }
+                UnsafeMutableRawPointer(out + x).storeBytes(of: acc, as: SIMD8<Float>.self)
+                x += 8
+            }
+            let row = padded + oy * s * rowStride
+            while x < wo {
+                var acc: Float = 0
+                for t in 0..<taps { acc += wk[t] * row[tapOffset[t] + x] }
+                out[x] = acc
+                x += 1
+            }
+        }
+      }
     }
 }
 
 /// Depthwise transposed convolution (groups = channels, no bias), as
-/// `ConvTranspose2d(c, c, kernel_size=k, stride=s, padding=p, groups=c)`.
-/// input [c, h, w], weight [c, 1, k, k] -> output [c, ho, wo], ho = (h - 1) * s - 2p + k.
+/// `ConvTranspose2d(c, c, kernel_size=4, stride=2, padding=1, groups=c)`.
+/// input [c, h, w], weight [c, 1, 4, 4] -> output [c, 2h, 2w].
+///
+/// Split by output parity: out[2m + py][2n + px] = sum over a, b in {0, 1} of
+/// w[ky(py, a)][kx(px, b)] * in[m + d(py, a)][n + d(px, b)], with (k, d) = (1, 0), (3, -1) for
+/// parity 0 and (0, +1), (2, 0) for parity 1; the input is read from a zero-bordered copy.
 func depthwiseConvTranspose2d(
     input: UnsafePointer<Float>, channels c: Int, height h: Int, width w: Int,
     weight: UnsafePointer<Float>, kernel k: Int, stride s: Int, padding p: Int,
     output: UnsafeMutablePointer<Float>
 ) {
-    let ho = (h - 1) * s - 2 * p + k
-    let wo = (w - 1) * s - 2 * p + k
-    parallelFor(c) { ch in
-        let src = input + ch * h * w
-        let dst = output + ch * ho * wo
-        let wk = weight + ch * k * k
-        dst.update(repeating: 0, count: ho * wo)
-        // Gather form: out[oy][ox] = sum over (iy, ky) with oy = iy*s - p + ky, same for x.
-        for oy in 0..<ho {
-            let out = dst + oy * wo
-            for ky in 0..<k {
-                let t = oy + p - ky
-                if t < 0 || t % s != 0 { continue }
-                let iy = t / s
-                if iy >= h { continue }
-                let row = src + iy * w
-                for kx in 0..<k {
-                    let wv = wk[ky * k + kx]
-                    // ox = ix*s - p + kx  for ix in 0..<w
-                    var ix = 0
-                    var ox = kx - p
-                    while ox < 0 { ix += 1; ox += s }
-                    while ix < w && ox < wo {
-                        out[ox] += wv * row[ix]
-                        ix += 1
-                        ox += s
+    precondition(k == 4 && s == 2 && p == 1, "depthwiseConvTranspose2d: only kernel 4, stride 2, padding 1")
+    let wo = 2 * w
+    let rowStride = w + 2 + 16
+    let ph = h + 2
+    let taps: [(k: Int, d: Int)] = [(1, 0), (3, -1), (0, 1), (2, 0)]  // parity 0: 0..<2, parity 1: 2..<4
+    parallelRanges(c, chunks: 2 * workerCount) { channels in
+        let padded = UnsafeMutablePointer<Float>.allocate(capacity: ph * rowStride + 2 * (w + 8))
+        defer { padded.deallocate() }
+        padded.update(repeating: 0, count: ph * rowStride)
+        let even = padded + ph * rowStride
+        let odd = even + w + 8
+        let wv = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: 16)
+        let offsets = UnsafeMutablePointer<Int>.allocate(capacity: 16)
+        defer { wv.deallocate(); offsets.deallocate() }
+        for ch in channels {
+            let src = input + ch * h * w
+            for y in 0..<h { (padded + (y + 1) * rowStride + 1).update(from: src + y * w, count: w) }
+            let wk = weight + ch * 16
+            let dst = output + ch * 4 * h * w
+            // Per parity pair q = 2*py + px: four weights and their offsets for m = 0.
+            for py in 0..<2 {
+                for px in 0..<2 {
+                    for a in 0..<2 {
+                        for b in 0..<2 {
+                            let ty = taps[2 * py + a]
+                            let tx = taps[2 * px + b]
+                            let q = 2 * py + px
+                            wv[4 * q + 2 * a + b] = SIMD8(repeating: wk[ty.k * 4 + tx.k])
+                            offsets[4 * q + 2 * a + b] = (ty.d + 1) * rowStride + tx.d + 1
+                        }
                     }
+                }
+            }
+            let base = UnsafeRawPointer(padded)
+            for oy in 0..<(2 * h) {
+                let m = oy >> 1
+                let py = oy & 1
+                for px in 0..<2 {
+                    let target = px == 0 ? even : odd
+                    let q = 4 * (2 * py + px)
+                    let (w0, w1, w2, w3) = (wv[q], wv[q + 1], wv[q + 2], wv[q + 3])
+                    let r0 = base + (offsets[q] + m * rowStride) * 4
+                    let r1 = base + (offsets[q + 1] + m * rowStride) * 4
+                    let r2 = base + (offsets[q + 2] + m * rowStride) * 4
+                    let r3 = base + (offsets[q + 3] + m * rowStride) * 4
+                    var n = 0
+                    while n + 8 <= w {
+                        var acc = w0 * (r0 + 4 * n).loadUnaligned(as: SIMD8<Float>.self)
+                        acc += w1 * (r1 + 4 * n).loadUnaligned(as: SIMD8<Float>.self)
+                        acc += w2 * (r2 + 4 * n).loadUnaligned(as: SIMD8<Float>.self)
+                        acc += w3 * (r3 + 4 * n).loadUnaligned(as: SIMD8<Float>.self)
+                        UnsafeMutableRawPointer(target + n).storeBytes(of: acc, as: SIMD8<Float>.self)
+                        n += 8
+                    }
+                    while n < w {
+                        var acc = w0[0] * r0.load(fromByteOffset: 4 * n, as: Float.self)
+                        acc += w1[0] * r1.load(fromByteOffset: 4 * n, as: Float.self)
+                        acc += w2[0] * r2.load(fromByteOffset: 4 * n, as: Float.self)
+                        acc += w3[0] * r3.load(fromByteOffset: 4 * n, as: Float.self)
+                        target[n] = acc
+                        n += 1
+                    }
+                }
+                let out = dst + oy * wo
+                for n in 0..<w {
+                    out[2 * n] = even[n]
+                    out[2 * n + 1] = odd[n]
                 }
             }
         }
@@ -198,7 +296,7 @@ func convTranspose2d(
     }
     let columns = UnsafeMutablePointer<Float>.allocate(capacity: taps * plane)
     defer { columns.deallocate() }
-    sgemm(m: taps, n: plane, k: cin, a: weightT, lda: cin, b: input, ldb: plane, c: columns, ldc: plane)
+    parallelSgemm(m: taps, n: plane, k: cin, a: weightT, lda: cin, b: input, ldb: plane, c: columns, ldc: plane)
     parallelFor(cout) { o in
         let dst = output + o * ho * wo
         dst.update(repeating: 0, count: ho * wo)

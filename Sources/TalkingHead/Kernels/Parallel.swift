@@ -1,4 +1,8 @@
 import Dispatch
+import Foundation
+
+/// Number of parallel workers the kernels split their work into: the active cores.
+let workerCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
 /// Runs `body(i)` for i in 0..<count on all cores (GCD). Blocks until every call returned.
 @inline(__always)

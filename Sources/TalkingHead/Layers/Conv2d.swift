@@ -27,7 +27,7 @@ struct Conv2d {
         precondition(x.channels == cin, "Conv2d: \(x.channels) input channels, expected \(cin)")
         let ho = convOutputSize(x.height, kernel: kernel, stride: stride, padding: padding)
         let wo = convOutputSize(x.width, kernel: kernel, stride: stride, padding: padding)
-        let y = Tensor(channels: cout, height: ho, width: wo)
+        let y = Tensor(uninitializedChannels: cout, height: ho, width: wo)
         conv2d(input: x.data, cin: cin, height: x.height, width: x.width, weight: weight.data, cout: cout,
                kernel: kernel, stride: stride, padding: padding, bias: bias?.data, output: y.data)
         activate(y.data, count: y.count, activation)

@@ -38,16 +38,16 @@ struct SeparableConv {
         let mid: Tensor
         switch kind {
         case .depthwise(let k, let s, let p):
-            mid = Tensor(channels: cin, height: convOutputSize(x.height, kernel: k, stride: s, padding: p),
+            mid = Tensor(uninitializedChannels: cin, height: convOutputSize(x.height, kernel: k, stride: s, padding: p),
                          width: convOutputSize(x.width, kernel: k, stride: s, padding: p))
             depthwiseConv2d(input: x.data, channels: cin, height: x.height, width: x.width,
                             weight: depthwise.data, kernel: k, stride: s, padding: p, output: mid.data)
         case .transposed:
-            mid = Tensor(channels: cin, height: 2 * x.height, width: 2 * x.width)
+            mid = Tensor(uninitializedChannels: cin, height: 2 * x.height, width: 2 * x.width)
             depthwiseConvTranspose2d(input: x.data, channels: cin, height: x.height, width: x.width,
                                      weight: depthwise.data, kernel: 4, stride: 2, padding: 1, output: mid.data)
         }
-        let y = Tensor(channels: cout, height: mid.height, width: mid.width)
+        let y = Tensor(uninitializedChannels: cout, height: mid.height, width: mid.width)
         conv1x1(input: mid.data, cin: cin, plane: mid.plane, weight: pointwise.data, cout: cout,
                 bias: bias?.data, output: y.data)
         return y

@@ -77,19 +77,19 @@ struct Editor {
         }
         for block in bottleneck { x = block(x) }
         for (i, block) in upsample.enumerated() {
-            let up = Tensor(channels: x.channels, height: 2 * x.height, width: 2 * x.width)
+            let up = Tensor(uninitializedChannels: x.channels, height: 2 * x.height, width: 2 * x.width)
             upsampleNearest2x(input: x.data, channels: x.channels, height: x.height, width: x.width, output: up.data)
             x = block(Tensor.concat([up, skips[skips.count - i - 2]]))
         }
         let delta = gridChangeCreator(x)
-        let grid = Tensor(channels: 2, height: h, width: w)
+        let grid = Tensor(uninitializedChannels: 2, height: h, width: w)
         for i in 0..<(2 * plane) { grid.data[i] = gridChange.data[i] + delta.data[i] }
         let change = colorChangeCreator(x)
         let alpha = alphaCreator(x)
-        let warped = Tensor(channels: 4, height: h, width: w)
+        let warped = Tensor(uninitializedChannels: 4, height: h, width: w)
         applyGridChange(image: originalImage.data, channels: 4, height: h, width: w, gridChange: grid.data,
                         alignCorners: false, output: warped.data)
-        let out = Tensor(channels: 4, height: h, width: w)
+        let out = Tensor(uninitializedChannels: 4, height: h, width: w)
         applyColorChange(alpha: alpha.data, alphaChannels: 4, colorChange: change.data, image: warped.data,
                          channels: 4, plane: plane, output: out.data)
         return Output(colorChanged: out, colorChangeAlpha: alpha, colorChange: change, warpedImage: warped,

@@ -46,13 +46,13 @@ struct EyebrowDecomposer {
         let plane = image.plane
         let bgAlpha = backgroundLayerAlpha(feature)
         let bgChange = backgroundLayerColorChange(feature)
-        let background = Tensor(channels: 4, height: image.height, width: image.width)
+        let background = Tensor(uninitializedChannels: 4, height: image.height, width: image.width)
         applyColorChange(alpha: bgAlpha.data, alphaChannels: 1, colorChange: bgChange.data, image: image.data,
                          channels: 4, plane: plane, output: background.data)
         let ebAlpha = eyebrowLayerAlpha(feature)
         let ebChange = eyebrowLayerColorChange(feature)
         // Upstream: apply_color_change(eyebrow_layer_alpha, image, eyebrow_layer_color_change).
-        let eyebrow = Tensor(channels: 4, height: image.height, width: image.width)
+        let eyebrow = Tensor(uninitializedChannels: 4, height: image.height, width: image.width)
         applyColorChange(alpha: ebAlpha.data, alphaChannels: 1, colorChange: image.data, image: ebChange.data,
                          channels: 4, plane: plane, output: eyebrow.data)
         return Output(eyebrowLayer: eyebrow, eyebrowLayerAlpha: ebAlpha, eyebrowLayerColorChange: ebChange,

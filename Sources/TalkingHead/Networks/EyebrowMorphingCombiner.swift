@@ -52,21 +52,21 @@ struct EyebrowMorphingCombiner {
         let grid = gridChange(feature)
         let a = alpha(feature)
         let change = colorChange(feature)
-        let warped = Tensor(channels: 4, height: h, width: w)
+        let warped = Tensor(uninitializedChannels: 4, height: h, width: w)
         applyGridChange(image: eyebrowLayer.data, channels: 4, height: h, width: w, gridChange: grid.data,
                         alignCorners: false, output: warped.data)
-        let morphed = Tensor(channels: 4, height: h, width: w)
+        let morphed = Tensor(uninitializedChannels: 4, height: h, width: w)
         applyColorChange(alpha: a.data, alphaChannels: 1, colorChange: change.data, image: warped.data,
                          channels: 4, plane: plane, output: morphed.data)
         let combine = combineAlpha(feature)
-        let eyebrowImage = Tensor(channels: 4, height: h, width: w)
+        let eyebrowImage = Tensor(uninitializedChannels: 4, height: h, width: w)
         applyRGBChange(alpha: combine.data, colorChange: morphed.data, image: backgroundLayer.data,
                        plane: plane, output: eyebrowImage.data)
         // (morphed alpha + 1) / 2 as the blending alpha.
-        let morphedAlpha = Tensor(channels: 1, height: h, width: w)
+        let morphedAlpha = Tensor(uninitializedChannels: 1, height: h, width: w)
         let src = morphed.channel(3)
         for i in 0..<plane { morphedAlpha.data[i] = (src[i] + 1) / 2 }
-        let noCombine = Tensor(channels: 4, height: h, width: w)
+        let noCombine = Tensor(uninitializedChannels: 4, height: h, width: w)
         applyRGBChange(alpha: morphedAlpha.data, colorChange: morphed.data, image: backgroundLayer.data,
                        plane: plane, output: noCombine.data)
         return Output(eyebrowImage: eyebrowImage, combineAlpha: combine, eyebrowImageNoCombineAlpha: noCombine,

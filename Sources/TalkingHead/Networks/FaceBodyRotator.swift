@@ -67,13 +67,13 @@ struct FaceBodyRotator {
         for block in downsample { x = block(x) }
         for block in bottleneck { x = block(x) }
         for block in upsample {
-            let up = Tensor(channels: x.channels, height: 2 * x.height, width: 2 * x.width)
+            let up = Tensor(uninitializedChannels: x.channels, height: 2 * x.height, width: 2 * x.width)
             upsampleNearest2x(input: x.data, channels: x.channels, height: x.height, width: x.width, output: up.data)
             x = block(up)
         }
         let grid = gridChangeCreator(x)
         let direct = directCreator(x)
-        let warped = Tensor(channels: 4, height: image.height, width: image.width)
+        let warped = Tensor(uninitializedChannels: 4, height: image.height, width: image.width)
         applyGridChange(image: image.data, channels: 4, height: image.height, width: image.width,
                         gridChange: grid.data, alignCorners: false, output: warped.data)
         return Output(directImage: direct, warpedImage: warped, gridChange: grid)

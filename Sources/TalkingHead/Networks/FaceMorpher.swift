@@ -49,17 +49,17 @@ struct FaceMorpher {
         let (h, w, plane) = (image.height, image.width, image.plane)
         let feature = body(image, pose: pose)
         let grid = irisMouthGridChange(feature)
-        let image0 = Tensor(channels: 4, height: h, width: w)
+        let image0 = Tensor(uninitializedChannels: 4, height: h, width: w)
         applyGridChange(image: image.data, channels: 4, height: h, width: w, gridChange: grid.data,
                         alignCorners: false, output: image0.data)
         let imChange = irisMouthColorChange(feature)
         let imAlpha = irisMouthAlpha(feature)
-        let image1 = Tensor(channels: 4, height: h, width: w)
+        let image1 = Tensor(uninitializedChannels: 4, height: h, width: w)
         applyColorChange(alpha: imAlpha.data, alphaChannels: 1, colorChange: imChange.data, image: image0.data,
                          channels: 4, plane: plane, output: image1.data)
         let eChange = eyeColorChange(feature)
         let eAlpha = eyeAlpha(feature)
-        let output = Tensor(channels: 4, height: h, width: w)
+        let output = Tensor(uninitializedChannels: 4, height: h, width: w)
         applyColorChange(alpha: eAlpha.data, alphaChannels: 1, colorChange: eChange.data, image: image1.data,
                          channels: 4, plane: plane, output: output.data)
         return Output(outputImage: output, eyeAlpha: eAlpha, eyeColorChange: eChange, irisMouthImage1: image1,

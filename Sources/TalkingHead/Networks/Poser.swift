@@ -21,6 +21,7 @@ struct Poser {
     let editor: Editor
 
     init(weightsDirectory dir: URL) throws {
+        _ = configureBLASThreads
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir), isDir.boolValue else {
             throw TalkingHeadError.fileNotFound(path: dir.path)
@@ -57,7 +58,7 @@ struct Poser {
 
     /// Bilinear resize (align_corners=False) to size x size.
     func resized(_ x: Tensor, to size: Int) -> Tensor {
-        let y = Tensor(channels: x.channels, height: size, width: size)
+        let y = Tensor(uninitializedChannels: x.channels, height: size, width: size)
         resizeBilinear(input: x.data, channels: x.channels, height: x.height, width: x.width,
                        output: y.data, outHeight: size, outWidth: size)
         return y

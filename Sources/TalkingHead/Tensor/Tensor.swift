@@ -15,18 +15,19 @@ final class Tensor: @unchecked Sendable {
     var plane: Int { height * width }
 
     /// A zero-filled tensor.
-    init(channels: Int, height: Int, width: Int) {
+    convenience init(channels: Int, height: Int, width: Int) {
+        self.init(uninitializedChannels: channels, height: height, width: width)
+        data.update(repeating: 0, count: max(count, 1))
+    }
+
+    /// A tensor whose values are garbage until written: for kernel outputs that overwrite
+    /// every value. The buffer comes from `BufferPool`, so a pose allocates almost nothing.
+    init(uninitializedChannels channels: Int, height: Int, width: Int) {
         precondition(channels >= 0 && height >= 0 && width >= 0)
         self.channels = channels
         self.height = height
         self.width = width
-        let n = max(channels * height * width, 1)
-        var raw: UnsafeMutableRawPointer?
-        guard posix_memalign(&raw, 64, n * MemoryLayout<Float>.stride) == 0, let raw else {
-            fatalError("out of memory allocating a \(channels)x\(height)x\(width) tensor")
-        }
-        data = raw.bindMemory(to: Float.self, capacity: n)
-        data.initialize(repeating: 0, count: n)
+        data = BufferPool.shared.take(max(channels * height * width, 1))
     }
 
     /// A tensor holding a copy of `values`.
@@ -36,7 +37,7 @@ final class Tensor: @unchecked Sendable {
         values.withUnsafeBufferPointer { data.update(from: $0.baseAddress!, count: values.count) }
     }
 
-    deinit { free(data) }
+    deinit { BufferPool.shared.give(data, count: max(count, 1)) }
 
     /// Pointer to the first value of channel `c`.
     @inline(__always) func channel(_ c: Int) -> UnsafeMutablePointer<Float> { data + c * plane }
@@ -49,5 +50,54 @@ final class Tensor: @unchecked Sendable {
         let t = Tensor(channels: channels, height: height, width: width)
         t.data.update(from: data, count: count)
         return t
+    }
+}
+
+/// Recycles activation buffers by size: the networks allocate the same shapes every pose, so
+/// after the first pose buffers come back warm instead of as fresh zeroed pages from the OS.
+/// Holds at most `capacityBytes` of idle buffers; beyond that they are freed.
+final class BufferPool: @unchecked Sendable {
+    static let shared = BufferPool()
+
+    private let lock = NSLock()
+    private var idle: [Int: [UnsafeMutablePointer<Float>]] = [:]
+    private var idleBytes = 0
+    let capacityBytes = 384 << 20
+
+    func take(_ count: Int) -> UnsafeMutablePointer<Float> {
+        lock.lock()
+        if var list = idle[count], let p = list.popLast() {
+            idle[count] = list
+            idleBytes -= count * 4
+            lock.unlock()
+            return p
+        }
+        lock.unlock()
+        var raw: UnsafeMutableRawPointer?
+        guard posix_memalign(&raw, 64, count * MemoryLayout<Float>.stride) == 0, let raw else {
+            fatalError("out of memory allocating \(count) floats")
+        }
+        return raw.bindMemory(to: Float.self, capacity: count)
+    }
+
+    func give(_ p: UnsafeMutablePointer<Float>, count: Int) {
+        lock.lock()
+        if idleBytes + count * 4 <= capacityBytes {
+            idle[count, default: []].append(p)
+            idleBytes += count * 4
+            lock.unlock()
+        } else {
+            lock.unlock()
+            free(p)
+        }
+    }
+
+    /// Frees every idle buffer.
+    func drain() {
+        lock.lock()
+        for (_, list) in idle { for p in list { free(p) } }
+        idle = [:]
+        idleBytes = 0
+        lock.unlock()
     }
 }

@@ -1,0 +1,85 @@
+import Foundation
+@testable import TalkingHead
+
+func time(_ label: String, repeats: Int = 5, flops: Double = 0, _ body: () -> Void) {
+    body()
+    var times: [Double] = []
+    for _ in 0..<repeats {
+        let t = Date()
+        body()
+        times.append(Date().timeIntervalSince(t))
+    }
+    times.sort()
+    let med = times[times.count / 2]
+    let gf = flops > 0 ? String(format: "  %.1f GFLOP/s", flops / med / 1e9) : ""
+    print(String(format: "%-40@ %8.2f ms", label as NSString, med * 1000) + gf)
+}
+
+func rand(_ n: Int) -> Tensor {
+    let t = Tensor(channels: 1, height: 1, width: n)
+    for i in 0..<n { t.data[i] = Float.random(in: -1...1) }
+    return t
+}
+
+_ = configureBLASThreads
+let x = rand(96 * 512 * 512)
+let y = Tensor(channels: 96, height: 512, width: 512)
+let w = rand(96 * 49)
+time("depthwise 3x3 96@512", flops: 2 * 9 * 96 * 512 * 512) {
+    depthwiseConv2d(input: x.data, channels: 96, height: 512, width: 512, weight: w.data, kernel: 3, stride: 1, padding: 1, output: y.data)
+}
+time("depthwise 4x4s2 96@512", flops: 2 * 16 * 96 * 256 * 256) {
+    depthwiseConv2d(input: x.data, channels: 96, height: 512, width: 512, weight: w.data, kernel: 4, stride: 2, padding: 1, output: y.data)
+}
+time("depthwise 7x7 10@256", flops: 2 * 49 * 10 * 256 * 256) {
+    depthwiseConv2d(input: x.data, channels: 10, height: 256, width: 256, weight: w.data, kernel: 7, stride: 1, padding: 3, output: y.data)
+}
+time("depthwise transposed 4x4 96@256", flops: 2 * 4 * 96 * 512 * 512) {
+    depthwiseConvTranspose2d(input: x.data, channels: 96, height: 256, width: 256, weight: w.data, kernel: 4, stride: 2, padding: 1, output: y.data)
+}
+let pw = rand(96 * 96)
+time("conv1x1 96->32 @512", flops: 2 * 96 * 32 * 512 * 512) {
+    conv1x1(input: x.data, cin: 96, plane: 512 * 512, weight: pw.data, cout: 32, bias: nil, output: y.data)
+}
+time("conv1x1 256->256 @64", flops: 2 * 256 * 256 * 64 * 64) {
+    conv1x1(input: x.data, cin: 256, plane: 64 * 64, weight: w.data, cout: 256, bias: nil, output: y.data)
+}
+let hw = rand(10 * 32 * 9)
+time("conv3x3 32->10 @512", flops: 2 * 32 * 9 * 10 * 512 * 512) {
+    conv2d(input: x.data, cin: 32, height: 512, width: 512, weight: hw.data, cout: 10, kernel: 3, stride: 1, padding: 1, bias: nil, output: y.data)
+}
+let g = rand(96)
+time("instance norm + leaky 32@512") {
+    instanceNorm(y.data, channels: 32, plane: 512 * 512, gamma: g.data, beta: g.data, activation: .leakyReLU(0.1))
+}
+let gc = Tensor(channels: 2, height: 512, width: 512)
+time("grid change apply 4@512") {
+    applyGridChange(image: x.data, channels: 4, height: 512, width: 512, gridChange: gc.data, alignCorners: false, output: y.data)
+}
+time("resize bilinear 4@512->256") {
+    resizeBilinear(input: x.data, channels: 4, height: 512, width: 512, output: y.data, outHeight: 256, outWidth: 256)
+}
+time("upsample nearest 128@64") {
+    upsampleNearest2x(input: x.data, channels: 128, height: 64, width: 64, output: y.data)
+}
+let big = rand(1024 * 1024)
+let c = Tensor(channels: 1024, height: 32, width: 32)
+time("sgemm 1 thread 256x4096x256", flops: 2 * 256 * 4096 * 256) {
+    sgemm(m: 256, n: 4096, k: 256, a: big.data, lda: 256, b: x.data, ldb: 4096, c: c.data, ldc: 4096)
+}
+time("parallelSgemm 256x4096x256", flops: 2 * 256 * 4096 * 256) {
+    parallelSgemm(m: 256, n: 4096, k: 256, a: big.data, lda: 256, b: x.data, ldb: 4096, c: c.data, ldc: 4096)
+}
+time("sgemm 1 thread 1024^3", flops: 2 * 1024 * 1024 * 1024) {
+    sgemm(m: 1024, n: 1024, k: 1024, a: big.data, lda: 1024, b: x.data, ldb: 1024, c: c.data, ldc: 1024)
+}
+time("parallelSgemm 1024^3", flops: 2 * 1024 * 1024 * 1024) {
+    parallelSgemm(m: 1024, n: 1024, k: 1024, a: big.data, lda: 1024, b: x.data, ldb: 1024, c: c.data, ldc: 1024)
+}
+blasThreadCount = 2
+time("sgemm 2 blas threads 256x4096x256", flops: 2 * 256 * 4096 * 256) {
+    sgemm(m: 256, n: 4096, k: 256, a: big.data, lda: 256, b: x.data, ldb: 4096, c: c.data, ldc: 4096)
+}
+time("sgemm 2 blas threads 1024^3", flops: 2 * 1024 * 1024 * 1024) {
+    sgemm(m: 1024, n: 1024, k: 1024, a: big.data, lda: 1024, b: x.data, ldb: 1024, c: c.data, ldc: 1024)
+}

