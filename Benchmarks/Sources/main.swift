@@ -22,6 +22,28 @@ func rand(_ n: Int) -> Tensor {
 }
 
 _ = configureBLASThreads
+let args = CommandLine.arguments
+if let i = args.firstIndex(of: "--pipeline") {
+    let dir = URL(fileURLWithPath: args[i + 1])
+    let poser = try Poser(weightsDirectory: dir)
+    let image = rand(4 * 512 * 512)
+    let img = Tensor(channels: 4, height: 512, width: 512)
+    img.data.update(from: image.data, count: img.count)
+    let d = poser.decompose(img)
+    var times: [Double] = []
+    for k in 0..<8 {
+        var p = PoseParameters()
+        for q in PoseParameter.allCases { p[q] = Float.random(in: q.range) }
+        if k == 3 { Profile.enabled = true }
+        let t = Date()
+        _ = poser.pose(img, decomposed: d, pose: p)
+        times.append(Date().timeIntervalSince(t))
+        if k == 3 { Profile.enabled = false }
+    }
+    print("pose times", times.map { String(format: "%.3f", $0) })
+    for (k, v) in Profile.snapshot().sorted(by: { $0.value > $1.value }) { print(String(format: "%-35@ %7.1f ms", k.rawValue as NSString, v * 1000)) }
+    exit(0)
+}
 let x = rand(96 * 512 * 512)
 let y = Tensor(channels: 96, height: 512, width: 512)
 let w = rand(96 * 49)
@@ -82,4 +104,15 @@ time("sgemm 2 blas threads 256x4096x256", flops: 2 * 256 * 4096 * 256) {
 }
 time("sgemm 2 blas threads 1024^3", flops: 2 * 1024 * 1024 * 1024) {
     sgemm(m: 1024, n: 1024, k: 1024, a: big.data, lda: 1024, b: x.data, ldb: 1024, c: c.data, ldc: 1024)
+}
+for (c, h, k, s) in [(16, 512, 3, 1), (32, 512, 4, 2), (96, 512, 3, 1), (192, 256, 3, 1), (384, 128, 3, 1), (256, 64, 3, 1), (512, 32, 3, 1), (10, 256, 7, 1), (64, 256, 4, 2)] {
+    let ho = (h + 2 * (k == 4 ? 1 : k / 2) - k) / s + 1
+    time("dw \(k)x\(k)s\(s) \(c)@\(h)", flops: Double(2 * k * k * c * ho * ho)) {
+        depthwiseConv2d(input: x.data, channels: c, height: h, width: h, weight: w.data, kernel: k, stride: s, padding: k == 4 ? 1 : k / 2, output: y.data)
+    }
+}
+let xd = rand(96 * 512 * 512)
+for i in 0..<xd.count { xd.data[i] *= 1e-39 }
+time("dw 3x3s1 96@512 denormal input", flops: Double(2 * 9 * 96 * 512 * 512)) {
+    depthwiseConv2d(input: xd.data, channels: 96, height: 512, width: 512, weight: w.data, kernel: 3, stride: 1, padding: 1, output: y.data)
 }

@@ -31,7 +31,7 @@ func parallelSgemm(
     let workers = workerCount
     let flops = 2 * m * n * k
     if workers == 1 || flops < 1 << 20 {
-        sgemm(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, beta: beta)
+        withDenormalsFlushed { sgemm(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, beta: beta) }
         return
     }
     if n >= 64 * workers {
@@ -66,4 +66,13 @@ let configureBLASThreads: Void = {
 var blasThreadCount: Int {
     get { Int(openblas_get_num_threads()) }
     set { openblas_set_num_threads(Int32(max(1, newValue))) }
+}
+
+/// Runs `body` with denormal floats flushed to zero on this thread (FTZ/DAZ on x86), then
+/// restores the thread's previous mode. Every parallel work item of the kernels runs in it.
+@inline(__always)
+func withDenormalsFlushed<T>(_ body: () throws -> T) rethrows -> T {
+    let old = th_denormals_off()
+    defer { th_denormals_restore(old) }
+    return try body()
 }

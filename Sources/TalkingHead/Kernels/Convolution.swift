@@ -43,8 +43,8 @@ func conv2d(
     let rowsK = cin * k * k
     // Bands of about 1M floats of im2col matrix (4 MB), at least one output row.
     let bandRows = max(1, min(ho, (1 << 20) / max(1, rowsK * wo)))
-    let columns = UnsafeMutablePointer<Float>.allocate(capacity: rowsK * bandRows * wo)
-    defer { columns.deallocate() }
+    let columns = BufferPool.shared.take(rowsK * bandRows * wo)
+    defer { BufferPool.shared.give(columns, count: rowsK * bandRows * wo) }
     let outPlane = ho * wo
     if let bias {
         parallelFor(cout) { o in (output + o * outPlane).update(repeating: bias[o], count: outPlane) }
@@ -118,8 +118,8 @@ func depthwiseConv2d(
     // One padded scratch plane per block of channels: its border stays zero, the interior is
     // overwritten for each channel.
     parallelRanges(c, chunks: 2 * workerCount) { channels in
-      let padded = UnsafeMutablePointer<Float>.allocate(capacity: ph * rowStride)
-      defer { padded.deallocate() }
+      let padded = BufferPool.shared.take(ph * rowStride)
+      defer { BufferPool.shared.give(padded, count: ph * rowStride) }
       padded.update(repeating: 0, count: ph * rowStride)
       for ch in channels {
         let src = input + ch * h * w
@@ -128,11 +128,23 @@ func depthwiseConv2d(
             if s == 1 {
                 (row + p).update(from: src + y * w, count: w)
             } else {
-                // column j of the padded row goes to (j even ? j/2 : half + j/2)
+                // Column j = x + p of the padded row goes to (j even ? j/2 : half + j/2).
                 let r = src + y * w
-                for x in 0..<w {
+                var x = 0
+                if p == 1 {
+                    // Even x land in the odd half at x/2, odd x in the even half at x/2 + 1.
+                    let raw = UnsafeRawPointer(r)
+                    while x + 16 <= w {
+                        let v = raw.loadUnaligned(fromByteOffset: 4 * x, as: SIMD16<Float>.self)
+                        UnsafeMutableRawPointer(row + half + x / 2).storeBytes(of: v.evenHalf, as: SIMD8<Float>.self)
+                        UnsafeMutableRawPointer(row + x / 2 + 1).storeBytes(of: v.oddHalf, as: SIMD8<Float>.self)
+                        x += 16
+                    }
+                }
+                while x < w {
                     let j = x + p
                     row[(j & 1) * half + (j >> 1)] = r[x]
+                    x += 1
                 }
             }
         }
@@ -209,8 +221,8 @@ func depthwiseConvTranspose2d(
     let ph = h + 2
     let taps: [(k: Int, d: Int)] = [(1, 0), (3, -1), (0, 1), (2, 0)]  // parity 0: 0..<2, parity 1: 2..<4
     parallelRanges(c, chunks: 2 * workerCount) { channels in
-        let padded = UnsafeMutablePointer<Float>.allocate(capacity: ph * rowStride + 2 * (w + 8))
-        defer { padded.deallocate() }
+        let padded = BufferPool.shared.take(ph * rowStride + 2 * (w + 8))
+        defer { BufferPool.shared.give(padded, count: ph * rowStride + 2 * (w + 8)) }
         padded.update(repeating: 0, count: ph * rowStride)
         let even = padded + ph * rowStride
         let odd = even + w + 8

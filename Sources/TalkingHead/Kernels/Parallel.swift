@@ -8,10 +8,10 @@ let workerCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
 @inline(__always)
 func parallelFor(_ count: Int, _ body: (Int) -> Void) {
     if count <= 1 {
-        if count == 1 { body(0) }
+        if count == 1 { withDenormalsFlushed { body(0) } }
         return
     }
-    DispatchQueue.concurrentPerform(iterations: count, execute: body)
+    DispatchQueue.concurrentPerform(iterations: count) { i in withDenormalsFlushed { body(i) } }
 }
 
 /// Splits 0..<count into about `chunks` contiguous ranges and runs them in parallel.

@@ -22,15 +22,66 @@ struct Conv2d {
         self.bias = bias ? try store.take("\(key).bias", shape: [cout]) : nil
     }
 
+    /// A convolution from given tensors (used to stack heads).
+    init(cin: Int, cout: Int, kernel: Int, stride: Int, padding: Int, weight: Tensor, bias: Tensor?,
+         activation: Activation) {
+        (self.cin, self.cout, self.kernel, self.stride, self.padding) = (cin, cout, kernel, stride, padding)
+        (self.weight, self.bias, self.activation) = (weight, bias, activation)
+    }
+
     /// x [cin, h, w] -> [cout, ho, wo]
     func callAsFunction(_ x: Tensor) -> Tensor {
         precondition(x.channels == cin, "Conv2d: \(x.channels) input channels, expected \(cin)")
         let ho = convOutputSize(x.height, kernel: kernel, stride: stride, padding: padding)
         let wo = convOutputSize(x.width, kernel: kernel, stride: stride, padding: padding)
         let y = Tensor(uninitializedChannels: cout, height: ho, width: wo)
-        conv2d(input: x.data, cin: cin, height: x.height, width: x.width, weight: weight.data, cout: cout,
-               kernel: kernel, stride: stride, padding: padding, bias: bias?.data, output: y.data)
-        activate(y.data, count: y.count, activation)
+        Profile.measure(.im2col) {
+            conv2d(input: x.data, cin: cin, height: x.height, width: x.width, weight: weight.data, cout: cout,
+                   kernel: kernel, stride: stride, padding: padding, bias: bias?.data, output: y.data)
+        }
+        Profile.measure(.elementwise) { activate(y.data, count: y.count, activation) }
         return y
+    }
+}
+
+/// Several convolutions over the same input (the output heads of a network) run as one:
+/// their weights are stacked so the input is unfolded (im2col) once, then the result is split
+/// and each head gets its own activation.
+struct ConvHeads {
+    let heads: [Conv2d]
+    private let stacked: Conv2d
+
+    init(_ heads: [Conv2d]) {
+        precondition(!heads.isEmpty)
+        let first = heads[0]
+        precondition(heads.allSatisfy {
+            $0.cin == first.cin && $0.kernel == first.kernel && $0.stride == first.stride && $0.padding == first.padding
+        }, "ConvHeads: heads differ in input or geometry")
+        self.heads = heads
+        let cout = heads.reduce(0) { $0 + $1.cout }
+        let perOutput = first.cin * first.kernel * first.kernel
+        let weight = Tensor(uninitializedChannels: 1, height: 1, width: cout * perOutput)
+        let bias = Tensor(channels: 1, height: 1, width: cout)
+        var o = 0
+        for h in heads {
+            (weight.data + o * perOutput).update(from: h.weight.data, count: h.cout * perOutput)
+            if let b = h.bias { (bias.data + o).update(from: b.data, count: h.cout) }
+            o += h.cout
+        }
+        stacked = Conv2d(cin: first.cin, cout: cout, kernel: first.kernel, stride: first.stride,
+                         padding: first.padding, weight: weight,
+                         bias: heads.contains { $0.bias != nil } ? bias : nil, activation: .identity)
+    }
+
+    /// x [cin, h, w] -> one tensor per head, in order.
+    func callAsFunction(_ x: Tensor) -> [Tensor] {
+        let y = stacked(x)
+        var start = 0
+        return heads.map { h in
+            let part = y.channels(start..<start + h.cout)
+            start += h.cout
+            Profile.measure(.elementwise) { activate(part.data, count: part.count, h.activation) }
+            return part
+        }
     }
 }

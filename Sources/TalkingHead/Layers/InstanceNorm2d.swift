@@ -15,7 +15,9 @@ struct InstanceNorm2d {
 
     func callAsFunction(_ x: Tensor) {
         precondition(x.channels == channels, "InstanceNorm2d: \(x.channels) channels, expected \(channels)")
-        instanceNorm(x.data, channels: channels, plane: x.plane, gamma: gamma.data, beta: beta.data,
-                     activation: activation)
+        Profile.measure(.norm) {
+            instanceNorm(x.data, channels: channels, plane: x.plane, gamma: gamma.data, beta: beta.data,
+                         activation: activation)
+        }
     }
 }

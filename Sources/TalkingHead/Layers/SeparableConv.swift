@@ -40,16 +40,22 @@ struct SeparableConv {
         case .depthwise(let k, let s, let p):
             mid = Tensor(uninitializedChannels: cin, height: convOutputSize(x.height, kernel: k, stride: s, padding: p),
                          width: convOutputSize(x.width, kernel: k, stride: s, padding: p))
-            depthwiseConv2d(input: x.data, channels: cin, height: x.height, width: x.width,
-                            weight: depthwise.data, kernel: k, stride: s, padding: p, output: mid.data)
+            Profile.measure(.depthwise) {
+                depthwiseConv2d(input: x.data, channels: cin, height: x.height, width: x.width,
+                                weight: depthwise.data, kernel: k, stride: s, padding: p, output: mid.data)
+            }
         case .transposed:
             mid = Tensor(uninitializedChannels: cin, height: 2 * x.height, width: 2 * x.width)
-            depthwiseConvTranspose2d(input: x.data, channels: cin, height: x.height, width: x.width,
-                                     weight: depthwise.data, kernel: 4, stride: 2, padding: 1, output: mid.data)
+            Profile.measure(.transposed) {
+                depthwiseConvTranspose2d(input: x.data, channels: cin, height: x.height, width: x.width,
+                                         weight: depthwise.data, kernel: 4, stride: 2, padding: 1, output: mid.data)
+            }
         }
         let y = Tensor(uninitializedChannels: cout, height: mid.height, width: mid.width)
-        conv1x1(input: mid.data, cin: cin, plane: mid.plane, weight: pointwise.data, cout: cout,
-                bias: bias?.data, output: y.data)
+        Profile.measure(.pointwise) {
+            conv1x1(input: mid.data, cin: cin, plane: mid.plane, weight: pointwise.data, cout: cout,
+                    bias: bias?.data, output: y.data)
+        }
         return y
     }
 }
@@ -119,7 +125,9 @@ struct ResnetBlockSeparable {
         norm2(b)
         let n = b.count
         let (bp, xp) = (b.data, x.data)
-        parallelRanges(n) { r in for i in r { bp[i] = xp[i] + bp[i] } }
+        Profile.measure(.elementwise) {
+            parallelRanges(n) { r in for i in r { bp[i] = xp[i] + bp[i] } }
+        }
         return b
     }
 }

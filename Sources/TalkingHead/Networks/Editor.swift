@@ -24,9 +24,8 @@ struct Editor {
     let downsample: [SeparableConvBlock]
     let bottleneck: [ResnetBlockSeparable]
     let upsample: [SeparableConvBlock]
-    let colorChangeCreator: Conv2d
-    let alphaCreator: Conv2d
-    let gridChangeCreator: Conv2d
+    /// color_change_creator (tanh), alpha_creator (sigmoid), grid_change_creator, stacked.
+    let heads: ConvHeads
 
     init(_ store: WeightStore) throws {
         let act = Self.activation
@@ -57,11 +56,11 @@ struct Editor {
         }
         upsample = up
         let s = Self.startChannels
-        colorChangeCreator = try Conv2d(store, "color_change_creator.0", cin: s, cout: 4, kernel: 3, padding: 1,
-                                        bias: true, activation: .tanh)
-        alphaCreator = try Conv2d(store, "alpha_creator.0", cin: s, cout: 4, kernel: 3, padding: 1,
-                                  bias: true, activation: .sigmoid)
-        gridChangeCreator = try Conv2d(store, "grid_change_creator", cin: s, cout: 2, kernel: 3, padding: 1, bias: false)
+        heads = ConvHeads([
+            try Conv2d(store, "color_change_creator.0", cin: s, cout: 4, kernel: 3, padding: 1, bias: true, activation: .tanh),
+            try Conv2d(store, "alpha_creator.0", cin: s, cout: 4, kernel: 3, padding: 1, bias: true, activation: .sigmoid),
+            try Conv2d(store, "grid_change_creator", cin: s, cout: 2, kernel: 3, padding: 1, bias: false),
+        ])
         try store.finish()
     }
 
@@ -78,17 +77,20 @@ struct Editor {
         for block in bottleneck { x = block(x) }
         for (i, block) in upsample.enumerated() {
             let up = Tensor(uninitializedChannels: x.channels, height: 2 * x.height, width: 2 * x.width)
-            upsampleNearest2x(input: x.data, channels: x.channels, height: x.height, width: x.width, output: up.data)
+            Profile.measure(.resize) {
+                upsampleNearest2x(input: x.data, channels: x.channels, height: x.height, width: x.width, output: up.data)
+            }
             x = block(Tensor.concat([up, skips[skips.count - i - 2]]))
         }
-        let delta = gridChangeCreator(x)
+        let out3 = heads(x)
+        let (change, alpha, delta) = (out3[0], out3[1], out3[2])
         let grid = Tensor(uninitializedChannels: 2, height: h, width: w)
         for i in 0..<(2 * plane) { grid.data[i] = gridChange.data[i] + delta.data[i] }
-        let change = colorChangeCreator(x)
-        let alpha = alphaCreator(x)
         let warped = Tensor(uninitializedChannels: 4, height: h, width: w)
-        applyGridChange(image: originalImage.data, channels: 4, height: h, width: w, gridChange: grid.data,
-                        alignCorners: false, output: warped.data)
+        Profile.measure(.gridSample) {
+            applyGridChange(image: originalImage.data, channels: 4, height: h, width: w, gridChange: grid.data,
+                            alignCorners: false, output: warped.data)
+        }
         let out = Tensor(uninitializedChannels: 4, height: h, width: w)
         applyColorChange(alpha: alpha.data, alphaChannels: 4, colorChange: change.data, image: warped.data,
                          channels: 4, plane: plane, output: out.data)

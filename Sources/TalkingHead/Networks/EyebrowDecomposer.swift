@@ -21,22 +21,24 @@ struct EyebrowDecomposer {
     }
 
     let body: PoserEncoderDecoder
-    let backgroundLayerAlpha: Conv2d
-    let backgroundLayerColorChange: Conv2d
-    let eyebrowLayerAlpha: Conv2d
-    let eyebrowLayerColorChange: Conv2d
+    /// background_layer_alpha, background_layer_color_change, eyebrow_layer_alpha,
+    /// eyebrow_layer_color_change, stacked.
+    let heads: ConvHeads
 
     init(_ store: WeightStore) throws {
         let c = Self.configuration
         body = try PoserEncoderDecoder(store, "body", c)
-        backgroundLayerAlpha = try Conv2d(store, "background_layer_alpha.0", cin: c.startChannels, cout: 1,
-                                          kernel: 3, padding: 1, bias: true, activation: .sigmoid)
-        backgroundLayerColorChange = try Conv2d(store, "background_layer_color_change.0", cin: c.startChannels,
-                                                cout: 4, kernel: 3, padding: 1, bias: true, activation: .tanh)
-        eyebrowLayerAlpha = try Conv2d(store, "eyebrow_layer_alpha.0", cin: c.startChannels, cout: 1,
-                                       kernel: 3, padding: 1, bias: true, activation: .sigmoid)
-        eyebrowLayerColorChange = try Conv2d(store, "eyebrow_layer_color_change.0", cin: c.startChannels,
-                                             cout: 4, kernel: 3, padding: 1, bias: true, activation: .tanh)
+        let s = c.startChannels
+        heads = ConvHeads([
+            try Conv2d(store, "background_layer_alpha.0", cin: s, cout: 1, kernel: 3, padding: 1, bias: true,
+                       activation: .sigmoid),
+            try Conv2d(store, "background_layer_color_change.0", cin: s, cout: 4, kernel: 3, padding: 1, bias: true,
+                       activation: .tanh),
+            try Conv2d(store, "eyebrow_layer_alpha.0", cin: s, cout: 1, kernel: 3, padding: 1, bias: true,
+                       activation: .sigmoid),
+            try Conv2d(store, "eyebrow_layer_color_change.0", cin: s, cout: 4, kernel: 3, padding: 1, bias: true,
+                       activation: .tanh),
+        ])
         try store.finish()
     }
 
@@ -44,13 +46,11 @@ struct EyebrowDecomposer {
     func callAsFunction(_ image: Tensor) -> Output {
         let feature = body(image, pose: [Float]())
         let plane = image.plane
-        let bgAlpha = backgroundLayerAlpha(feature)
-        let bgChange = backgroundLayerColorChange(feature)
+        let out4 = heads(feature)
+        let (bgAlpha, bgChange, ebAlpha, ebChange) = (out4[0], out4[1], out4[2], out4[3])
         let background = Tensor(uninitializedChannels: 4, height: image.height, width: image.width)
         applyColorChange(alpha: bgAlpha.data, alphaChannels: 1, colorChange: bgChange.data, image: image.data,
                          channels: 4, plane: plane, output: background.data)
-        let ebAlpha = eyebrowLayerAlpha(feature)
-        let ebChange = eyebrowLayerColorChange(feature)
         // Upstream: apply_color_change(eyebrow_layer_alpha, image, eyebrow_layer_color_change).
         let eyebrow = Tensor(uninitializedChannels: 4, height: image.height, width: image.width)
         applyColorChange(alpha: ebAlpha.data, alphaChannels: 1, colorChange: image.data, image: ebChange.data,

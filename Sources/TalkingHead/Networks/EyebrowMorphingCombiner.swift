@@ -25,22 +25,21 @@ struct EyebrowMorphingCombiner {
     }
 
     let body: PoserEncoderDecoder
-    let gridChange: Conv2d
-    let alpha: Conv2d
-    let colorChange: Conv2d
-    let combineAlpha: Conv2d
+    /// morphed_eyebrow_layer_grid_change, _alpha, _color_change and combine_alpha, stacked.
+    let heads: ConvHeads
 
     init(_ store: WeightStore) throws {
         let c = Self.configuration
         body = try PoserEncoderDecoder(store, "body", c)
-        gridChange = try Conv2d(store, "morphed_eyebrow_layer_grid_change", cin: c.startChannels, cout: 2,
-                                kernel: 3, padding: 1, bias: false)
-        alpha = try Conv2d(store, "morphed_eyebrow_layer_alpha.0", cin: c.startChannels, cout: 1,
-                           kernel: 3, padding: 1, bias: true, activation: .sigmoid)
-        colorChange = try Conv2d(store, "morphed_eyebrow_layer_color_change.0", cin: c.startChannels, cout: 4,
-                                 kernel: 3, padding: 1, bias: true, activation: .tanh)
-        combineAlpha = try Conv2d(store, "combine_alpha.0", cin: c.startChannels, cout: 1,
-                                  kernel: 3, padding: 1, bias: true, activation: .sigmoid)
+        let s = c.startChannels
+        heads = ConvHeads([
+            try Conv2d(store, "morphed_eyebrow_layer_grid_change", cin: s, cout: 2, kernel: 3, padding: 1, bias: false),
+            try Conv2d(store, "morphed_eyebrow_layer_alpha.0", cin: s, cout: 1, kernel: 3, padding: 1, bias: true,
+                       activation: .sigmoid),
+            try Conv2d(store, "morphed_eyebrow_layer_color_change.0", cin: s, cout: 4, kernel: 3, padding: 1, bias: true,
+                       activation: .tanh),
+            try Conv2d(store, "combine_alpha.0", cin: s, cout: 1, kernel: 3, padding: 1, bias: true, activation: .sigmoid),
+        ])
         try store.finish()
     }
 
@@ -49,16 +48,16 @@ struct EyebrowMorphingCombiner {
     where P.Element == Float {
         let (h, w, plane) = (eyebrowLayer.height, eyebrowLayer.width, eyebrowLayer.plane)
         let feature = body(Tensor.concat([backgroundLayer, eyebrowLayer]), pose: pose)
-        let grid = gridChange(feature)
-        let a = alpha(feature)
-        let change = colorChange(feature)
+        let out4 = heads(feature)
+        let (grid, a, change, combine) = (out4[0], out4[1], out4[2], out4[3])
         let warped = Tensor(uninitializedChannels: 4, height: h, width: w)
-        applyGridChange(image: eyebrowLayer.data, channels: 4, height: h, width: w, gridChange: grid.data,
-                        alignCorners: false, output: warped.data)
+        Profile.measure(.gridSample) {
+            applyGridChange(image: eyebrowLayer.data, channels: 4, height: h, width: w, gridChange: grid.data,
+                            alignCorners: false, output: warped.data)
+        }
         let morphed = Tensor(uninitializedChannels: 4, height: h, width: w)
         applyColorChange(alpha: a.data, alphaChannels: 1, colorChange: change.data, image: warped.data,
                          channels: 4, plane: plane, output: morphed.data)
-        let combine = combineAlpha(feature)
         let eyebrowImage = Tensor(uninitializedChannels: 4, height: h, width: w)
         applyRGBChange(alpha: combine.data, colorChange: morphed.data, image: backgroundLayer.data,
                        plane: plane, output: eyebrowImage.data)

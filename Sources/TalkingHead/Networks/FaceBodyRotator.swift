@@ -23,8 +23,8 @@ struct FaceBodyRotator {
     let downsample: [SeparableConvBlock]
     let bottleneck: [ResnetBlockSeparable]
     let upsample: [SeparableConvBlock]
-    let directCreator: Conv2d
-    let gridChangeCreator: Conv2d
+    /// grid_change_creator and direct_creator (tanh), stacked.
+    let heads: ConvHeads
 
     init(_ store: WeightStore) throws {
         let act = Self.activation
@@ -54,10 +54,11 @@ struct FaceBodyRotator {
             c = next
         }
         upsample = up
-        directCreator = try Conv2d(store, "direct_creator.0", cin: Self.startChannels, cout: Self.imageChannels,
-                                   kernel: 3, padding: 1, bias: true, activation: .tanh)
-        gridChangeCreator = try Conv2d(store, "grid_change_creator", cin: Self.startChannels, cout: 2,
-                                       kernel: 3, padding: 1, bias: false)
+        heads = ConvHeads([
+            try Conv2d(store, "grid_change_creator", cin: Self.startChannels, cout: 2, kernel: 3, padding: 1, bias: false),
+            try Conv2d(store, "direct_creator.0", cin: Self.startChannels, cout: Self.imageChannels,
+                       kernel: 3, padding: 1, bias: true, activation: .tanh),
+        ])
         try store.finish()
     }
 
@@ -68,14 +69,18 @@ struct FaceBodyRotator {
         for block in bottleneck { x = block(x) }
         for block in upsample {
             let up = Tensor(uninitializedChannels: x.channels, height: 2 * x.height, width: 2 * x.width)
-            upsampleNearest2x(input: x.data, channels: x.channels, height: x.height, width: x.width, output: up.data)
+            Profile.measure(.resize) {
+                upsampleNearest2x(input: x.data, channels: x.channels, height: x.height, width: x.width, output: up.data)
+            }
             x = block(up)
         }
-        let grid = gridChangeCreator(x)
-        let direct = directCreator(x)
+        let out2 = heads(x)
+        let (grid, direct) = (out2[0], out2[1])
         let warped = Tensor(uninitializedChannels: 4, height: image.height, width: image.width)
-        applyGridChange(image: image.data, channels: 4, height: image.height, width: image.width,
-                        gridChange: grid.data, alignCorners: false, output: warped.data)
+        Profile.measure(.gridSample) {
+            applyGridChange(image: image.data, channels: 4, height: image.height, width: image.width,
+                            gridChange: grid.data, alignCorners: false, output: warped.data)
+        }
         return Output(directImage: direct, warpedImage: warped, gridChange: grid)
     }
 }

@@ -23,24 +23,21 @@ struct FaceMorpher {
     }
 
     let body: PoserEncoderDecoder
-    let irisMouthGridChange: Conv2d
-    let irisMouthColorChange: Conv2d
-    let irisMouthAlpha: Conv2d
-    let eyeColorChange: Conv2d
-    let eyeAlpha: Conv2d
+    /// iris_mouth_grid_change, iris_mouth_color_change, iris_mouth_alpha, eye_color_change,
+    /// eye_alpha, stacked.
+    let heads: ConvHeads
 
     init(_ store: WeightStore) throws {
         let c = Self.configuration
         let s = c.startChannels
         body = try PoserEncoderDecoder(store, "body", c)
-        irisMouthGridChange = try Conv2d(store, "iris_mouth_grid_change", cin: s, cout: 2, kernel: 3, padding: 1, bias: false)
-        irisMouthColorChange = try Conv2d(store, "iris_mouth_color_change.0", cin: s, cout: 4, kernel: 3, padding: 1,
-                                          bias: true, activation: .tanh)
-        irisMouthAlpha = try Conv2d(store, "iris_mouth_alpha.0", cin: s, cout: 1, kernel: 3, padding: 1,
-                                    bias: true, activation: .sigmoid)
-        eyeColorChange = try Conv2d(store, "eye_color_change.0", cin: s, cout: 4, kernel: 3, padding: 1,
-                                    bias: true, activation: .tanh)
-        eyeAlpha = try Conv2d(store, "eye_alpha.0", cin: s, cout: 1, kernel: 3, padding: 1, bias: true, activation: .sigmoid)
+        heads = ConvHeads([
+            try Conv2d(store, "iris_mouth_grid_change", cin: s, cout: 2, kernel: 3, padding: 1, bias: false),
+            try Conv2d(store, "iris_mouth_color_change.0", cin: s, cout: 4, kernel: 3, padding: 1, bias: true, activation: .tanh),
+            try Conv2d(store, "iris_mouth_alpha.0", cin: s, cout: 1, kernel: 3, padding: 1, bias: true, activation: .sigmoid),
+            try Conv2d(store, "eye_color_change.0", cin: s, cout: 4, kernel: 3, padding: 1, bias: true, activation: .tanh),
+            try Conv2d(store, "eye_alpha.0", cin: s, cout: 1, kernel: 3, padding: 1, bias: true, activation: .sigmoid),
+        ])
         try store.finish()
     }
 
@@ -48,17 +45,16 @@ struct FaceMorpher {
     func callAsFunction<P: Collection>(_ image: Tensor, pose: P) -> Output where P.Element == Float {
         let (h, w, plane) = (image.height, image.width, image.plane)
         let feature = body(image, pose: pose)
-        let grid = irisMouthGridChange(feature)
+        let out5 = heads(feature)
+        let (grid, imChange, imAlpha, eChange, eAlpha) = (out5[0], out5[1], out5[2], out5[3], out5[4])
         let image0 = Tensor(uninitializedChannels: 4, height: h, width: w)
-        applyGridChange(image: image.data, channels: 4, height: h, width: w, gridChange: grid.data,
-                        alignCorners: false, output: image0.data)
-        let imChange = irisMouthColorChange(feature)
-        let imAlpha = irisMouthAlpha(feature)
+        Profile.measure(.gridSample) {
+            applyGridChange(image: image.data, channels: 4, height: h, width: w, gridChange: grid.data,
+                            alignCorners: false, output: image0.data)
+        }
         let image1 = Tensor(uninitializedChannels: 4, height: h, width: w)
         applyColorChange(alpha: imAlpha.data, alphaChannels: 1, colorChange: imChange.data, image: image0.data,
                          channels: 4, plane: plane, output: image1.data)
-        let eChange = eyeColorChange(feature)
-        let eAlpha = eyeAlpha(feature)
         let output = Tensor(uninitializedChannels: 4, height: h, width: w)
         applyColorChange(alpha: eAlpha.data, alphaChannels: 1, colorChange: eChange.data, image: image1.data,
                          channels: 4, plane: plane, output: output.data)

@@ -37,11 +37,15 @@ struct Poser {
     /// Step 1, which depends only on the image: the eyebrow decomposer on image[64:192, 192:320].
     /// image [4, 512, 512]
     func decompose(_ image: Tensor) -> EyebrowDecomposer.Output {
-        decomposer(image.crop(top: 64, left: 192, height: 128, width: 128))
+        withDenormalsFlushed { decomposer(image.crop(top: 64, left: 192, height: 128, width: 128)) }
     }
 
     /// Steps 2-5. image [4, 512, 512] -> editor output 0 [4, 512, 512].
     func pose(_ image: Tensor, decomposed: EyebrowDecomposer.Output, pose: PoseParameters) -> Tensor {
+        withDenormalsFlushed { posed(image, decomposed: decomposed, pose: pose) }
+    }
+
+    private func posed(_ image: Tensor, decomposed: EyebrowDecomposer.Output, pose: PoseParameters) -> Tensor {
         let combined = combiner(backgroundLayer: decomposed.backgroundLayer, eyebrowLayer: decomposed.eyebrowLayer,
                                 pose: pose.eyebrow)
         let face = image.crop(top: 32, left: 160, height: 192, width: 192)
@@ -59,8 +63,10 @@ struct Poser {
     /// Bilinear resize (align_corners=False) to size x size.
     func resized(_ x: Tensor, to size: Int) -> Tensor {
         let y = Tensor(uninitializedChannels: x.channels, height: size, width: size)
-        resizeBilinear(input: x.data, channels: x.channels, height: x.height, width: x.width,
-                       output: y.data, outHeight: size, outWidth: size)
+        Profile.measure(.resize) {
+            resizeBilinear(input: x.data, channels: x.channels, height: x.height, width: x.width,
+                           output: y.data, outHeight: size, outWidth: size)
+        }
         return y
     }
 }

@@ -129,7 +129,7 @@ struct SafeTensorsFile {
     func tensor(_ key: String) throws -> Tensor {
         guard let e = entries[key] else { throw TalkingHeadError.missingTensor(path: path, key: key) }
         let count = (e.end - e.begin) / 4
-        let t = Tensor(channels: 1, height: 1, width: count)
+        let t = Tensor(uninitializedChannels: 1, height: 1, width: count)
         bytes.withUnsafeBytes { raw in
             let src = raw.baseAddress! + dataStart + e.begin
             UnsafeMutableRawPointer(t.data).copyMemory(from: src, byteCount: count * 4)

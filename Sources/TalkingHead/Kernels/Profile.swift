@@ -1,0 +1,45 @@
+import Foundation
+
+/// Wall-clock time per kernel kind, for the benchmarks. Off unless `Profile.enabled`; when on,
+/// calls must not overlap (one pose at a time) for the figures to mean anything.
+enum Profile {
+    enum Kind: String, CaseIterable, Sendable {
+        case pointwise = "1x1 conv (sgemm)"
+        case im2col = "3x3/7x7 conv (im2col + sgemm)"
+        case depthwise = "depthwise conv"
+        case transposed = "transposed depthwise conv"
+        case norm = "instance norm + activation"
+        case gridSample = "grid_sample"
+        case resize = "resize / upsample"
+        case elementwise = "elementwise, concat, copies"
+    }
+
+    nonisolated(unsafe) static var enabled = false
+    nonisolated(unsafe) private static var seconds: [Kind: Double] = [:]
+    private static let lock = NSLock()
+
+    @inline(__always)
+    static func measure<T>(_ kind: Kind, _ body: () -> T) -> T {
+        guard enabled else { return body() }
+        let start = DispatchTime.now().uptimeNanoseconds
+        let result = body()
+        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        lock.lock()
+        seconds[kind, default: 0] += elapsed
+        lock.unlock()
+        return result
+    }
+
+    /// Accumulated seconds per kind since the last reset.
+    static func snapshot() -> [Kind: Double] {
+        lock.lock()
+        defer { lock.unlock() }
+        return seconds
+    }
+
+    static func reset() {
+        lock.lock()
+        seconds = [:]
+        lock.unlock()
+    }
+}
