@@ -27,7 +27,7 @@ weights:
 	$(PYTHON) Weights/fetch.py
 
 build: deps
-	swift build $(SWIFT_FLAGS)
+	swift build $(SWIFT_FLAGS) --product talking-head
 
 ## The upstream PyTorch reference in $(REF_VENV), for fixtures and benchmarks.
 reference: weights
@@ -57,7 +57,7 @@ demo: deps weights build
 	@echo "demo: frames in $(DEMO_OUT)/"
 
 bench: deps weights
-	swift run $(SWIFT_FLAGS) TalkingHeadBenchmarks
+	swift run $(TEST_FLAGS) TalkingHeadBenchmarks
 
 clean:
 	rm -rf .build

@@ -1,0 +1,100 @@
+import CPNG
+import Foundation
+
+// The only file that imports CPNG: PNG decoding and encoding through libpng's simplified API
+// (png_image_*), which reports failures by return value and never longjmps through Swift.
+
+enum PNGCodec {
+    /// Largest image accepted, in pixels (64 Mpx): bounds memory before anything is allocated.
+    static let maxPixels = 64 << 20
+
+    /// The RGBA format: 8-bit channels, colour, alpha (PNG_FORMAT_RGBA is a macro Swift does
+    /// not import).
+    static let rgba = UInt32(PNG_FORMAT_FLAG_ALPHA | PNG_FORMAT_FLAG_COLOR)
+
+    struct Decoded {
+        var width: Int
+        var height: Int
+        var pixels: [UInt8]
+        var hasAlpha: Bool
+    }
+
+    /// Decodes PNG bytes into 8-bit straight RGBA. `name` is used in errors.
+    static func decode(_ data: Data, name: String) throws -> Decoded {
+        var image = png_image()
+        image.version = UInt32(PNG_IMAGE_VERSION)
+        let begun = data.withUnsafeBytes { raw -> Int32 in
+            guard let base = raw.baseAddress else { return 0 }
+            return png_image_begin_read_from_memory(&image, base, raw.count)
+        }
+        guard begun != 0 else {
+            let reason = data.isEmpty ? "empty file" : message(of: &image)
+            png_image_free(&image)
+            throw TalkingHeadError.unreadableImage(path: name, reason: reason)
+        }
+        let hasAlpha = image.format & UInt32(PNG_FORMAT_FLAG_ALPHA) != 0
+        let width = Int(image.width)
+        let height = Int(image.height)
+        guard width > 0, height > 0, width <= maxPixels / height else {
+            png_image_free(&image)
+            throw TalkingHeadError.unreadableImage(
+                path: name, reason: "\(width)x\(height) is larger than the \(maxPixels) pixels accepted")
+        }
+        image.format = rgba
+        var pixels = [UInt8](repeating: 0, count: width * height * 4)
+        let finished = data.withUnsafeBytes { _ in
+            pixels.withUnsafeMutableBytes { out in
+                png_image_finish_read(&image, nil, out.baseAddress, Int32(width * 4), nil)
+            }
+        }
+        guard finished != 0 else {
+            let reason = message(of: &image)
+            png_image_free(&image)
+            throw TalkingHeadError.unreadableImage(path: name, reason: reason)
+        }
+        png_image_free(&image)
+        return Decoded(width: width, height: height, pixels: pixels, hasAlpha: hasAlpha)
+    }
+
+    /// Encodes 8-bit straight RGBA pixels as PNG bytes.
+    static func encode(width: Int, height: Int, pixels: [UInt8], name: String) throws -> Data {
+        var image = png_image()
+        image.version = UInt32(PNG_IMAGE_VERSION)
+        image.width = UInt32(width)
+        image.height = UInt32(height)
+        image.format = rgba
+        var size: Int = 0
+        // First call: the size needed.
+        var ok = pixels.withUnsafeBytes { raw in
+            png_image_write_to_memory(&image, nil, &size, 0, raw.baseAddress, Int32(width * 4), nil)
+        }
+        guard ok != 0, size > 0 else {
+            let reason = message(of: &image)
+            png_image_free(&image)
+            throw TalkingHeadError.unwritableImage(path: name, reason: reason)
+        }
+        var out = Data(count: size)
+        ok = out.withUnsafeMutableBytes { dst in
+            pixels.withUnsafeBytes { raw in
+                png_image_write_to_memory(&image, dst.baseAddress, &size, 0, raw.baseAddress, Int32(width * 4), nil)
+            }
+        }
+        guard ok != 0 else {
+            let reason = message(of: &image)
+            png_image_free(&image)
+            throw TalkingHeadError.unwritableImage(path: name, reason: reason)
+        }
+        png_image_free(&image)
+        out.count = size
+        return out
+    }
+
+    /// libpng's message, a fixed-size C array in the control struct.
+    private static func message(of image: inout png_image) -> String {
+        withUnsafeBytes(of: &image.message) { raw in
+            let bytes = raw.prefix { $0 != 0 }
+            let text = String(decoding: bytes, as: UTF8.self)
+            return text.isEmpty ? "libpng could not decode it" : text
+        }
+    }
+}
