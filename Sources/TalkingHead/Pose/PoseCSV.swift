@@ -37,9 +37,8 @@ public struct PoseSequence: Sendable {
         func fail(_ line: Int, _ column: Int?, _ reason: String) -> TalkingHeadError {
             .invalidPoseFile(path: path, line: line, column: column, reason: reason)
         }
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> Substring in
-            line.last == "\r" ? line.dropLast() : line
-        }
+        // "\r\n" is one Character in Swift, and a newline like "\n" and "\r".
+        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0.isNewline })
         if lines.first?.hasPrefix("\u{FEFF}") == true { lines[0] = lines[0].dropFirst() }
         guard let headerIndex = lines.firstIndex(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) else {
             throw fail(1, nil, "empty file: expected a header of parameter names and at least one row")
