@@ -9,7 +9,7 @@ SUDO          := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 FIXTURES      := Tests/FidelityTests/Generated
 DEMO_OUT      ?= demo
 
-.PHONY: all deps weights build fixtures reference test test-python test-swift demo bench clean
+.PHONY: all deps weights build fixtures reference test test-python test-swift test-example demo bench clean
 
 all: build
 
@@ -47,8 +47,14 @@ test-swift: deps weights fixtures
 	swift build $(TEST_FLAGS) --build-tests
 	TALKING_HEAD_WEIGHTS=$(CURDIR)/Weights swift test $(TEST_FLAGS) --skip-build
 
+## A separate package using the library by path must keep compiling and running.
+test-example: deps weights
+	cd Examples/LibraryUsage && swift build -c release
+	mkdir -p $(DEMO_OUT)
+	Examples/LibraryUsage/.build/release/LibraryUsage Weights Weights/samples/crypko_00.png $(DEMO_OUT)/library-usage.png
+
 ## The whole test suite: system packages, weights, reference fixtures, Python and Swift tests.
-test: deps weights fixtures test-python test-swift
+test: deps weights fixtures test-python test-swift test-example
 
 ## Render a short animation of a sample character.
 demo: deps weights build
