@@ -60,7 +60,7 @@ test: deps weights fixtures test-python test-swift test-example
 demo: deps weights build
 	swift run $(SWIFT_FLAGS) talking-head animate Weights/samples/lambda_00.png Examples/poses/idle.csv \
 	  --output $(DEMO_OUT) --weights Weights
-	@echo "demo: frames in $(DEMO_OUT)/"
+	@echo "demo: the animation is $(CURDIR)/$(DEMO_OUT)/animation.png (open it in a browser); frames in $(DEMO_OUT)/"
 
 bench: deps weights
 	swift run $(TEST_FLAGS) TalkingHeadBenchmarks

@@ -52,7 +52,8 @@ struct Animate: ParsableCommand {
             finite and within each parameter's range (see --clamp). The whole file is checked \
             before anything is rendered; errors name the file, line and column.
 
-            Frames are written as DIR/000000.png, DIR/000001.png, ...
+            Frames are written as DIR/000000.png, DIR/000001.png, ... and all of them as the
+            animated PNG DIR/animation.png (plays in browsers; transparency kept unless --background).
             """)
 
     @Argument(help: "The character: a PNG with a transparent background (512x512 is native).")
@@ -66,11 +67,23 @@ struct Animate: ParsableCommand {
 
     @OptionGroup var weights: WeightsOption
 
+    @Option(help: "Frames per second of DIR/animation.png.")
+    var fps: Double = 25
+
+    @Option(help: ArgumentHelp(
+        "Composite every frame onto a solid colour (a name: \(BackgroundColor.names.joined(separator: ", ")); or #rrggbb), e.g. for chroma keying.",
+        valueName: "color"))
+    var background: BackgroundColor?
+
     @Flag(help: "Clamp out-of-range values to their range instead of refusing the file.")
     var clamp = false
 
-    @Flag(name: .shortAndLong, help: "No progress output.")
+    @Flag(name: .shortAndLong, help: "No progress line on stderr.")
     var quiet = false
+
+    func validate() throws {
+        guard fps > 0, fps <= 1000, fps.isFinite else { throw ValidationError("--fps must be in (0, 1000]") }
+    }
 
     func run() throws {
         let sequence = try PoseSequence(contentsOf: URL(fileURLWithPath: poses), clamp: clamp)
@@ -82,18 +95,67 @@ struct Animate: ParsableCommand {
         } catch {
             throw TalkingHeadError.io(path: dir.path, reason: "cannot create the output folder: \(error.localizedDescription)")
         }
-        let start = Date()
+        let total = sequence.poses.count
+        let size = TalkingHead.imageSize
+        let animationURL = dir.appendingPathComponent("animation.png")
+        let animation = try APNGWriter(url: animationURL, width: size, height: size, frameCount: total, fps: fps)
+        let progress = Progress(total: total, enabled: !quiet && isatty(STDERR_FILENO) != 0)
         for (i, pose) in sequence.poses.enumerated() {
-            let frame = try head.pose(image: character, params: pose)
+            var frame = try head.pose(image: character, params: pose)
+            if let background { frame = frame.composited(onto: background.red, background.green, background.blue) }
             try frame.write(to: dir.appendingPathComponent(String(format: "%06d.png", i)))
-            if !quiet {
-                let elapsed = Date().timeIntervalSince(start)
-                FileHandle.standardError.write(Data(String(
-                    format: "\rframe %d/%d  %.2f fps", i + 1, sequence.poses.count, Double(i + 1) / elapsed).utf8))
-            }
+            try animation.append(frame)
+            progress.update(done: i + 1)
         }
-        if !quiet { FileHandle.standardError.write(Data("\n".utf8)) }
-        print("wrote \(sequence.poses.count) frames to \(dir.path)")
+        try animation.finish()
+        progress.end()
+        print("wrote \(total) frames to \(dir.path)/000000.png ... \(String(format: "%06d", total - 1)).png and the animation \(animationURL.path) (\(fps) fps)")
+    }
+}
+
+/// A solid colour given by name or as #rrggbb.
+struct BackgroundColor: ExpressibleByArgument {
+    static let named: [String: (UInt8, UInt8, UInt8)] = [
+        "green": (0, 255, 0), "blue": (0, 0, 255), "magenta": (255, 0, 255), "black": (0, 0, 0),
+        "white": (255, 255, 255), "red": (255, 0, 0), "gray": (128, 128, 128),
+    ]
+    static var names: [String] { named.keys.sorted() }
+
+    var red: UInt8, green: UInt8, blue: UInt8
+
+    init?(argument: String) {
+        let text = argument.lowercased()
+        if let c = Self.named[text] {
+            (red, green, blue) = c
+            return
+        }
+        guard text.hasPrefix("#"), text.count == 7, let v = UInt32(text.dropFirst(), radix: 16) else { return nil }
+        (red, green, blue) = (UInt8(v >> 16), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF))
+    }
+}
+
+/// One progress line on stderr: frames done of total, frames per second, time left.
+final class Progress {
+    let total: Int
+    let enabled: Bool
+    let start = Date()
+
+    init(total: Int, enabled: Bool) {
+        self.total = total
+        self.enabled = enabled
+    }
+
+    func update(done: Int) {
+        guard enabled else { return }
+        let elapsed = Date().timeIntervalSince(start)
+        let rate = Double(done) / max(elapsed, 1e-9)
+        let left = Double(total - done) / max(rate, 1e-9)
+        let line = String(format: "\rframe %d/%d  %.2f fps  %.0f s left ", done, total, rate, left)
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+
+    func end() {
+        if enabled { FileHandle.standardError.write(Data("\n".utf8)) }
     }
 }
 
