@@ -57,7 +57,7 @@ var tests: [Target] {
     [
         // Kernels against naive loops and against PyTorch fixtures (committed, small).
         .testTarget(name: "KernelTests", dependencies: ["TalkingHead"],
-                    resources: [.copy("Fixtures")]),
+                    exclude: ["Fixtures"]),
         // Loading: safetensors reader on tiny generated files, malformed ones included.
         .testTarget(name: "LoadingTests", dependencies: ["TalkingHead"]),
         // Images, pose parameters, CSV.

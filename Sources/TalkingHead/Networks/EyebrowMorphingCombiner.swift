@@ -66,8 +66,10 @@ struct EyebrowMorphingCombiner {
         let src = morphed.channel(3)
         for i in 0..<plane { morphedAlpha.data[i] = (src[i] + 1) / 2 }
         let noCombine = Tensor(uninitializedChannels: 4, height: h, width: w)
-        applyRGBChange(alpha: morphedAlpha.data, colorChange: morphed.data, image: backgroundLayer.data,
-                       plane: plane, output: noCombine.data)
+        withExtendedLifetime(morphedAlpha) {
+            applyRGBChange(alpha: morphedAlpha.data, colorChange: morphed.data, image: backgroundLayer.data,
+                           plane: plane, output: noCombine.data)
+        }
         return Output(eyebrowImage: eyebrowImage, combineAlpha: combine, eyebrowImageNoCombineAlpha: noCombine,
                       morphedEyebrowLayer: morphed, morphedEyebrowLayerAlpha: a,
                       morphedEyebrowLayerColorChange: change, warpedEyebrowLayer: warped,

@@ -1,0 +1,174 @@
+import Foundation
+import XCTest
+@testable import TalkingHead
+
+/// Every kernel against its naive twin (Naive.swift) on seeded random unit-scale inputs, odd
+/// sizes and borders. Tolerance 1e-4 absolute; each case prints its max difference.
+final class KernelsVsNaiveTests: XCTestCase {
+    var rng = SplitMix(seed: 42)
+
+    func random(_ n: Int, scale: Double = 1) -> [Float] { (0..<n).map { _ in Float(rng.uniform() * 2 - 1) * Float(scale) } }
+
+    /// Tensors made for a test stay alive until the test ends: kernels take raw pointers, and a
+    /// temporary `tensor(...).data` would otherwise hand its buffer back to the pool too early.
+    var alive: [Tensor] = []
+
+    func tensor(_ c: Int, _ h: Int, _ w: Int, _ v: [Float]) -> Tensor {
+        let t = Tensor(channels: c, height: h, width: w, values: v)
+        alive.append(t)
+        return t
+    }
+
+    override func tearDown() { alive = [] }
+
+    func planes(_ t: Tensor) -> Planes { Planes(c: t.channels, h: t.height, w: t.width, v: t.array.map(Double.init)) }
+
+    func check(_ got: Tensor, _ want: Planes, _ label: String, tolerance: Double = 1e-4) {
+        XCTAssertEqual([got.channels, got.height, got.width], [want.c, want.h, want.w], label)
+        var m = 0.0
+        for (a, b) in zip(got.array, want.v) { m = max(m, abs(Double(a) - b)) }
+        print(String(format: "%-48@ max |diff| %.2e", label as NSString, m))
+        XCTAssertLessThanOrEqual(m, tolerance, label)
+    }
+
+    func testConv2dGeneralAndPointwise() {
+        for (cin, cout, h, w, k, s, p, bias) in [
+            (5, 7, 13, 11, 3, 1, 1, true), (3, 4, 17, 15, 7, 1, 3, false), (4, 6, 12, 10, 4, 2, 1, false),
+            (4, 6, 13, 11, 4, 2, 1, true), (9, 6, 5, 3, 1, 1, 0, true), (1, 2, 1, 1, 3, 1, 1, true),
+            (40, 3, 200, 200, 3, 1, 1, true),  // several im2col bands
+        ] {
+            let x = random(cin * h * w), wt = random(cout * cin * k * k), b = random(cout)
+            let out = Tensor(channels: cout, height: (h + 2 * p - k) / s + 1, width: (w + 2 * p - k) / s + 1)
+            conv2d(input: tensor(cin, h, w, x).data, cin: cin, height: h, width: w, weight: tensor(1, 1, wt.count, wt).data,
+                   cout: cout, kernel: k, stride: s, padding: p, bias: bias ? tensor(1, 1, cout, b).data : nil, output: out.data)
+            let want = Naive.conv2d(Planes(c: cin, h: h, w: w, v: x.map(Double.init)), weight: wt.map(Double.init), cout: cout,
+                                    k: k, stride: s, padding: p, groups: 1, bias: bias ? b.map(Double.init) : nil)
+            check(out, want, "conv2d \(cin)->\(cout) \(k)x\(k) s\(s) \(h)x\(w)", tolerance: cin * k * k > 200 ? 5e-4 : 1e-4)
+        }
+    }
+
+    func testDepthwise() {
+        for (c, h, w, k, s, p) in [(3, 13, 11, 3, 1, 1), (7, 1, 1, 3, 1, 1), (5, 12, 10, 4, 2, 1), (5, 13, 11, 4, 2, 1),
+                                   (17, 9, 40, 7, 1, 3), (2, 3, 5, 4, 2, 1), (3, 35, 37, 3, 1, 1), (4, 34, 70, 4, 2, 1)] {
+            let x = random(c * h * w), wt = random(c * k * k)
+            let out = Tensor(channels: c, height: (h + 2 * p - k) / s + 1, width: (w + 2 * p - k) / s + 1)
+            depthwiseConv2d(input: tensor(c, h, w, x).data, channels: c, height: h, width: w, weight: tensor(1, 1, wt.count, wt).data,
+                            kernel: k, stride: s, padding: p, output: out.data)
+            let want = Naive.conv2d(Planes(c: c, h: h, w: w, v: x.map(Double.init)), weight: wt.map(Double.init), cout: c,
+                                    k: k, stride: s, padding: p, groups: c, bias: nil)
+            check(out, want, "depthwise \(c)ch \(k)x\(k) s\(s) \(h)x\(w)")
+        }
+    }
+
+    func testTransposedConvolutions() {
+        for (c, h, w) in [(3, 7, 5), (1, 1, 1), (4, 12, 19)] {
+            let x = random(c * h * w), wt = random(c * 16)
+            let out = Tensor(channels: c, height: 2 * h, width: 2 * w)
+            depthwiseConvTranspose2d(input: tensor(c, h, w, x).data, channels: c, height: h, width: w,
+                                     weight: tensor(1, 1, wt.count, wt).data, kernel: 4, stride: 2, padding: 1, output: out.data)
+            check(out, Naive.convTranspose2d(Planes(c: c, h: h, w: w, v: x.map(Double.init)), weight: wt.map(Double.init),
+                                             cout: c, k: 4, stride: 2, padding: 1, groups: c), "transposed depthwise \(c)ch \(h)x\(w)")
+        }
+        let (cin, cout, h, w) = (3, 5, 6, 7)
+        let x = random(cin * h * w), wt = random(cin * cout * 16)
+        let out = Tensor(channels: cout, height: 2 * h, width: 2 * w)
+        convTranspose2d(input: tensor(cin, h, w, x).data, cin: cin, height: h, width: w, weight: tensor(1, 1, wt.count, wt).data,
+                        cout: cout, kernel: 4, stride: 2, padding: 1, output: out.data)
+        check(out, Naive.convTranspose2d(Planes(c: cin, h: h, w: w, v: x.map(Double.init)), weight: wt.map(Double.init),
+                                         cout: cout, k: 4, stride: 2, padding: 1, groups: 1), "transposed full 3->5")
+    }
+
+    func testInstanceNormAndActivations() {
+        for (c, h, w, offset) in [(3, 13, 11, 0.0), (2, 1, 7, 0.0), (4, 33, 35, 1000.0)] {
+            let x = random(c * h * w).map { $0 + Float(offset) }, g = random(c), b = random(c)
+            for act in [Activation.identity, .relu, .leakyReLU(0.1)] {
+                let t = tensor(c, h, w, x)
+                instanceNorm(t.data, channels: c, plane: h * w, gamma: tensor(1, 1, c, g).data, beta: tensor(1, 1, c, b).data,
+                             activation: act)
+                var want = Naive.instanceNorm(Planes(c: c, h: h, w: w, v: x.map(Double.init)), gamma: g.map(Double.init), beta: b.map(Double.init))
+                want.v = want.v.map { act == .relu ? max($0, 0) : (act == .leakyReLU(0.1) && $0 < 0 ? 0.1 * $0 : $0) }
+                check(t, want, "instance norm \(c)x\(h)x\(w) offset \(offset) \(act)", tolerance: offset > 0 ? 5e-4 : 1e-4)
+            }
+        }
+        let x = random(101, scale: 6)
+        for (act, f) in [(Activation.sigmoid, { (v: Double) in 1 / (1 + exp(-v)) }), (.tanh, { (v: Double) in Foundation.tanh(v) })] {
+            let t = tensor(1, 1, 101, x)
+            activate(t.data, count: 101, act)
+            check(t, Planes(c: 1, h: 1, w: 101, v: x.map { f(Double($0)) }), "activation \(act)", tolerance: 1e-6)
+        }
+    }
+
+    func testResampling() {
+        for (c, h, w, ho, wo) in [(2, 16, 12, 8, 6), (3, 7, 5, 14, 10), (1, 13, 11, 8, 17), (2, 1, 1, 3, 2)] {
+            let x = random(c * h * w)
+            let out = Tensor(channels: c, height: ho, width: wo)
+            resizeBilinear(input: tensor(c, h, w, x).data, channels: c, height: h, width: w, output: out.data, outHeight: ho, outWidth: wo)
+            check(out, Naive.bilinear(Planes(c: c, h: h, w: w, v: x.map(Double.init)), ho: ho, wo: wo), "bilinear \(h)x\(w)->\(ho)x\(wo)")
+        }
+        let x = random(3 * 5 * 7)
+        let up = Tensor(channels: 3, height: 10, width: 14)
+        upsampleNearest2x(input: tensor(3, 5, 7, x).data, channels: 3, height: 5, width: 7, output: up.data)
+        check(up, Naive.nearest2x(Planes(c: 3, h: 5, w: 7, v: x.map(Double.init))), "nearest 2x")
+    }
+
+    func testGridChangeApplyAndGridSample() {
+        for (c, h, w, align) in [(4, 13, 11, false), (2, 9, 16, true), (3, 1, 5, false)] {
+            let x = random(c * h * w), change = random(2 * h * w, scale: 0.6)
+            let out = Tensor(channels: c, height: h, width: w)
+            applyGridChange(image: tensor(c, h, w, x).data, channels: c, height: h, width: w,
+                            gridChange: tensor(2, h, w, change).data, alignCorners: align, output: out.data)
+            var gx = [Double](), gy = [Double]()
+            for y in 0..<h { for xx in 0..<w {
+                gx.append(Naive.identity(xx, w, alignCorners: align) + Double(change[y * w + xx]))
+                gy.append(Naive.identity(y, h, alignCorners: align) + Double(change[h * w + y * w + xx]))
+            } }
+            check(out, Naive.gridSample(Planes(c: c, h: h, w: w, v: x.map(Double.init)), gx: gx, gy: gy, ho: h, wo: w,
+                                        alignCorners: align), "grid change apply \(c)x\(h)x\(w) align \(align)")
+        }
+        // Identity grid change reproduces the image.
+        let x = random(2 * 6 * 5)
+        let out = Tensor(channels: 2, height: 6, width: 5)
+        applyGridChange(image: tensor(2, 6, 5, x).data, channels: 2, height: 6, width: 5,
+                        gridChange: Tensor(channels: 2, height: 6, width: 5).data, alignCorners: false, output: out.data)
+        check(out, Planes(c: 2, h: 6, w: 5, v: x.map(Double.init)), "identity warp", tolerance: 1e-6)
+    }
+
+    func testCompositingAndTensorOps() {
+        let plane = 12
+        let a = random(plane).map { ($0 + 1) / 2 }, top = random(4 * plane), bottom = random(4 * plane)
+        let out = Tensor(channels: 4, height: 3, width: 4)
+        applyRGBChange(alpha: tensor(1, 3, 4, a).data, colorChange: tensor(4, 3, 4, top).data, image: tensor(4, 3, 4, bottom).data,
+                       plane: plane, output: out.data)
+        var want = [Double]()
+        for c in 0..<4 { for i in 0..<plane {
+            want.append(c == 3 ? Double(bottom[3 * plane + i]) : Double(top[c * plane + i]) * Double(a[i]) + Double(bottom[c * plane + i]) * (1 - Double(a[i])))
+        } }
+        check(out, Planes(c: 4, h: 3, w: 4, v: want), "apply_rgb_change", tolerance: 1e-6)
+
+        let t = tensor(2, 4, 5, (0..<40).map(Float.init))
+        let crop = t.crop(top: 1, left: 2, height: 2, width: 3)
+        XCTAssertEqual(crop.array, [7, 8, 9, 12, 13, 14, 27, 28, 29, 32, 33, 34])
+        let canvas = Tensor(channels: 2, height: 4, width: 5)
+        canvas.paste(crop, top: 1, left: 2)
+        XCTAssertEqual(canvas.crop(top: 1, left: 2, height: 2, width: 3).array, crop.array)
+        XCTAssertEqual(canvas.array.filter { $0 != 0 }.count, 12)
+        let cat = Tensor.concat([t, crop.crop(top: 0, left: 0, height: 2, width: 3)].map { $0.height == 4 ? $0 : $0 }.prefix(1) + [t])
+        XCTAssertEqual(cat.channels, 4)
+        XCTAssertEqual(Array(cat.array[40..<80]), t.array)
+        XCTAssertEqual(Tensor.broadcast([1.5, -2] as [Float], height: 2, width: 2).array, [1.5, 1.5, 1.5, 1.5, -2, -2, -2, -2])
+    }
+}
+
+/// Deterministic generator for test inputs.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func uniform() -> Double { Double(next() >> 11) / Double(1 << 53) }
+}
