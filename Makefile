@@ -9,7 +9,7 @@ SUDO          := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 FIXTURES      := Tests/FidelityTests/Generated
 DEMO_OUT      ?= demo
 
-.PHONY: all deps weights build fixtures reference test test-python test-swift test-example demo bench clean
+.PHONY: all deps weights build fixtures reference test test-python test-swift test-cli test-example demo bench clean
 
 all: build
 
@@ -47,6 +47,12 @@ test-swift: deps weights fixtures
 	swift build $(TEST_FLAGS) --build-tests
 	TALKING_HEAD_WEIGHTS=$(CURDIR)/Weights bash Scripts/swift_test.sh
 
+## The command line on bad inputs (clear message, non-zero exit) and on the sample CSVs.
+test-cli: deps weights
+	swift build $(TEST_FLAGS) --product talking-head
+	TALKING_HEAD_WEIGHTS=$(CURDIR)/Weights bash Tests/CLI/bad_inputs.sh .build/release/talking-head
+	TALKING_HEAD_WEIGHTS=$(CURDIR)/Weights bash Tests/CLI/samples_render.sh .build/release/talking-head
+
 ## A separate package using the library by path must keep compiling and running.
 test-example: deps weights
 	cd Examples/LibraryUsage && swift build -c release
@@ -54,7 +60,7 @@ test-example: deps weights
 	Examples/LibraryUsage/.build/release/LibraryUsage Weights Weights/samples/crypko_00.png $(DEMO_OUT)/library-usage.png
 
 ## The whole test suite: system packages, weights, reference fixtures, Python and Swift tests.
-test: deps weights fixtures test-python test-swift test-example
+test: deps weights fixtures test-python test-cli test-example test-swift
 
 ## Render a short animation of a sample character.
 demo: deps weights build

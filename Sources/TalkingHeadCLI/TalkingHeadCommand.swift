@@ -90,26 +90,54 @@ struct Animate: ParsableCommand {
         let character = try loadCharacter(image)
         let head = try weights.load()
         let dir = URL(fileURLWithPath: output)
-        do {
-            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        } catch {
-            throw TalkingHeadError.io(path: dir.path, reason: "cannot create the output folder: \(error.localizedDescription)")
-        }
+        try createOutputFolder(dir)
         let total = sequence.poses.count
         let size = TalkingHead.imageSize
         let animationURL = dir.appendingPathComponent("animation.png")
-        let animation = try APNGWriter(url: animationURL, width: size, height: size, frameCount: total, fps: fps)
-        let progress = Progress(total: total, enabled: !quiet && isatty(STDERR_FILENO) != 0)
-        for (i, pose) in sequence.poses.enumerated() {
-            var frame = try head.pose(image: character, params: pose)
-            if let background { frame = frame.composited(onto: background.red, background.green, background.blue) }
-            try frame.write(to: dir.appendingPathComponent(String(format: "%06d.png", i)))
-            try animation.append(frame)
-            progress.update(done: i + 1)
+        // An animation.png from an earlier run must not outlive a render that fails: it would
+        // look like this run's result. The new one appears (by rename) only when complete.
+        if FileManager.default.fileExists(atPath: animationURL.path) {
+            do { try FileManager.default.removeItem(at: animationURL) } catch {
+                throw TalkingHeadError.io(path: animationURL.path, reason: "cannot replace: \(error.localizedDescription)")
+            }
         }
-        try animation.finish()
+        let progress = Progress(total: total, enabled: !quiet && isatty(STDERR_FILENO) != 0)
+        var done = 0
+        do {
+            let animation = try APNGWriter(url: animationURL, width: size, height: size, frameCount: total, fps: fps)
+            for (i, pose) in sequence.poses.enumerated() {
+                var frame = try head.pose(image: character, params: pose)
+                if let background { frame = frame.composited(onto: background.red, background.green, background.blue) }
+                try frame.write(to: dir.appendingPathComponent(String(format: "%06d.png", i)))
+                try animation.append(frame)
+                done = i + 1
+                progress.update(done: done)
+            }
+            try animation.finish()
+        } catch {
+            progress.end()
+            FileHandle.standardError.write(Data("animate: stopped after \(done) of \(total) frames; \(animationURL.path) was not written\n".utf8))
+            throw error
+        }
         progress.end()
         print("wrote \(total) frames to \(dir.path)/000000.png ... \(String(format: "%06d", total - 1)).png and the animation \(animationURL.path) (\(fps) fps)")
+    }
+}
+
+/// Creates `dir` and its parents; the error names the part of the path that is in the way.
+func createOutputFolder(_ dir: URL) throws {
+    var isDir: ObjCBool = false
+    var ancestor = dir
+    while !FileManager.default.fileExists(atPath: ancestor.path, isDirectory: &isDir), ancestor.path != "/" {
+        ancestor = ancestor.deletingLastPathComponent()
+    }
+    if !isDir.boolValue {
+        throw TalkingHeadError.io(path: dir.path, reason: "cannot create the output folder: \(ancestor.path) is a file, not a folder")
+    }
+    do {
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    } catch {
+        throw TalkingHeadError.io(path: dir.path, reason: "cannot create the output folder: \(error.localizedDescription)")
     }
 }
 

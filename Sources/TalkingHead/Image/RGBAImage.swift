@@ -90,19 +90,31 @@ public struct RGBAImage: Equatable, Sendable {
     }
 }
 
-/// Writes `data` to a temporary name beside `url`, then renames it into place.
+/// Writes `data` to a temporary name beside `url`, then renames it into place: a failed write
+/// (full disk, missing folder) leaves neither a partial file nor the temporary one. Errors carry
+/// the system's reason (strerror).
 func writeAtomically(_ data: Data, to url: URL) throws {
     let dir = url.deletingLastPathComponent()
     let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
-    do {
-        try data.write(to: tmp)
-    } catch {
-        try? FileManager.default.removeItem(at: tmp)
-        throw TalkingHeadError.io(path: url.path, reason: "cannot write: \(error.localizedDescription)")
-    }
-    if rename(tmp.path, url.path) != 0 {
+    func fail(_ what: String) -> TalkingHeadError {
         let reason = String(cString: strerror(errno))
-        try? FileManager.default.removeItem(at: tmp)
-        throw TalkingHeadError.io(path: url.path, reason: "cannot write: \(reason)")
+        unlink(tmp.path)
+        return TalkingHeadError.io(path: url.path, reason: "cannot write (\(what)): \(reason)")
     }
+    let fd = open(tmp.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    guard fd >= 0 else {
+        throw TalkingHeadError.io(path: url.path, reason: "cannot create the file: \(String(cString: strerror(errno)))")
+    }
+    let ok = data.withUnsafeBytes { raw -> Bool in
+        var offset = 0
+        while offset < raw.count {
+            let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
+            if n < 0 { if errno == EINTR { continue }; return false }
+            offset += n
+        }
+        return true
+    }
+    if !ok { let e = fail("data"); close(fd); throw e }
+    if close(fd) != 0 { throw fail("close") }
+    if rename(tmp.path, url.path) != 0 { throw fail("rename") }
 }
