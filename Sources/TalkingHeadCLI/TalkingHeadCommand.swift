@@ -7,7 +7,7 @@ struct TalkingHeadCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "talking-head",
         abstract: "Animate an anime character from one picture (THA3 networks on the CPU).",
-        subcommands: [Animate.self, Pose.self, Params.self])
+        subcommands: [Animate.self, Pose.self, Params.self, Weights.self])
 }
 
 /// Options shared by the rendering commands.
@@ -239,6 +239,27 @@ struct Params: ParsableCommand {
             let group = p.group.rawValue.padding(toLength: 15, withPad: " ", startingAt: 0)
             let range = "\(p.range.lowerBound)..\(p.range.upperBound)".padding(toLength: 9, withPad: " ", startingAt: 0)
             print(String(format: "%5d  ", i) + "\(name)  \(group) \(range) 0")
+        }
+    }
+}
+
+struct Weights: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Work with the converted weights.", subcommands: [Verify.self])
+
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check the converted weights against the manifest `make weights` wrote.",
+            discussion: "Every file listed in DIR/manifest.json must be present with its recorded SHA-256; the .safetensors files must also have a valid header with the recorded tensor and float counts. Exits 1 when anything differs.")
+
+        @OptionGroup var weights: WeightsOption
+
+        func run() throws {
+            let report = try TalkingHead.verifyWeights(directory: weights.url)
+            for e in report.entries { print("\(e.ok ? "ok  " : "FAIL") \(e.path): \(e.detail)") }
+            let failed = report.entries.filter { !$0.ok }.count
+            print("weights verify: \(report.entries.count - failed) passed, \(failed) failed")
+            if failed > 0 { throw ExitCode.failure }
         }
     }
 }

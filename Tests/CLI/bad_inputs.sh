@@ -113,6 +113,13 @@ open(p, "wb").write(bytes(b))
 EOF
 expect "absurd header length" "$T/w/eyebrow_morphing_combiner.safetensors" "header" -- "$BIN" pose "$SAMPLE" -o "$T/out.png" --weights "$T/w"
 
+# weights verify: a changed byte in a converted file is found and named.
+rm -rf "$T/v"; mkdir -p "$T/v"; cp -r "$WEIGHTS"/*.safetensors "$WEIGHTS/manifest.json" "$WEIGHTS/samples" "$T/v/"
+printf '\x01' | dd of="$T/v/face_morpher.safetensors" bs=1 seek=5000000 conv=notrunc status=none
+expect "weights verify, changed file" "$T/v/face_morpher.safetensors" "SHA-256" "1 failed" -- "$BIN" weights verify --weights "$T/v"
+rm "$T/v/manifest.json"
+expect "weights verify, no manifest" "$T/v/manifest.json" -- "$BIN" weights verify --weights "$T/v"
+
 # --- outputs ---
 touch "$T/a-file"
 expect "unwritable output folder (pose)" "$T/a-file/out.png" "Not a directory" -- render "$SAMPLE" -o "$T/a-file/out.png"
