@@ -23,25 +23,78 @@ func rand(_ n: Int) -> Tensor {
 
 _ = configureBLASThreads
 let args = CommandLine.arguments
-if let i = args.firstIndex(of: "--pipeline") {
-    let dir = URL(fileURLWithPath: args[i + 1])
-    let poser = try Poser(weightsDirectory: dir)
-    let image = rand(4 * 512 * 512)
-    let img = Tensor(channels: 4, height: 512, width: 512)
-    img.data.update(from: image.data, count: img.count)
-    let d = poser.decompose(img)
-    var times: [Double] = []
-    for k in 0..<8 {
-        var p = PoseParameters()
-        for q in PoseParameter.allCases { p[q] = Float.random(in: q.range) }
-        if k == 3 { Profile.enabled = true }
-        let t = Date()
-        _ = poser.pose(img, decomposed: d, pose: p)
-        times.append(Date().timeIntervalSince(t))
-        if k == 3 { Profile.enabled = false }
+/// The value after `flag`, if given.
+func option(_ flag: String) -> String? {
+    guard let i = args.firstIndex(of: flag), i + 1 < args.count else { return nil }
+    return args[i + 1]
+}
+
+/// Peak resident memory of this process so far (VmHWM), in MB.
+func peakRSSMegabytes() -> Double {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+          let kb = Double(line.split(separator: " ").dropFirst().first ?? "") else { return -1 }
+    return kb / 1024
+}
+
+func summary(_ xs: [Double]) -> [String: Double] {
+    let s = xs.sorted()
+    return ["median": s[s.count / 2], "min": s[0], "max": s[s.count - 1],
+            "p90": s[min(s.count - 1, Int(0.9 * Double(s.count)))], "n": Double(s.count)]
+}
+
+// Pipeline benchmark: the public API end to end (PNG-decoded image in, RGBAImage out), one
+// warm-up pose (which runs the eyebrow decomposer), then every pose of --poses (JSON
+// {"poses": [[45 numbers], ...]}) or --count random ones. Prints a JSON object.
+if let weights = option("--pipeline") {
+    let loadStart = Date()
+    let head = try TalkingHead(weightsDirectory: URL(fileURLWithPath: weights))
+    let loadSeconds = Date().timeIntervalSince(loadStart)
+    let image: RGBAImage
+    if let path = option("--image") {
+        image = try RGBAImage(contentsOf: URL(fileURLWithPath: path))
+    } else {
+        image = try RGBAImage(width: 512, height: 512, pixels: (0..<(512 * 512 * 4)).map { _ in UInt8.random(in: 0...255) })
     }
-    print("pose times", times.map { String(format: "%.3f", $0) })
-    for (k, v) in Profile.snapshot().sorted(by: { $0.value > $1.value }) { print(String(format: "%-35@ %7.1f ms", k.rawValue as NSString, v * 1000)) }
+    var poses: [PoseParameters] = []
+    if let path = option("--poses") {
+        struct File: Decodable { var poses: [[Float]] }
+        let file = try JSONDecoder().decode(File.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+        poses = file.poses.map { PoseParameters(values: $0) }
+    } else {
+        for _ in 0..<(Int(option("--count") ?? "") ?? 10) {
+            var p = PoseParameters()
+            for q in PoseParameter.allCases { p[q] = Float.random(in: q.range) }
+            poses.append(p)
+        }
+    }
+    let firstStart = Date()
+    _ = try head.pose(image: image, params: poses[0])
+    let firstSeconds = Date().timeIntervalSince(firstStart)
+    var totals: [Double] = []
+    var perKind: [Profile.Kind: [Double]] = [:]
+    Profile.enabled = true
+    for p in poses {
+        Profile.reset()
+        let t = Date()
+        _ = try head.pose(image: image, params: p)
+        totals.append(Date().timeIntervalSince(t))
+        for (k, v) in Profile.snapshot() { perKind[k, default: []].append(v) }
+    }
+    Profile.enabled = false
+    var networks: [String: [String: Double]] = [:]
+    var kernels: [String: [String: Double]] = [:]
+    for (k, v) in perKind {
+        if k.isNetwork { networks[k.rawValue] = summary(v) } else { kernels[k.rawValue] = summary(v) }
+    }
+    let result: [String: Any] = [
+        "threads": workerCount, "poses": poses.count, "load_seconds": loadSeconds,
+        "first_pose_seconds": firstSeconds, "pose": summary(totals), "networks": networks,
+        "kernels": kernels, "peak_rss_mb": peakRSSMegabytes(),
+    ]
+    let json = try JSONSerialization.data(withJSONObject: result, options: [.prettyPrinted, .sortedKeys])
+    if let out = option("--json") { try json.write(to: URL(fileURLWithPath: out)) }
+    print(String(decoding: json, as: UTF8.self))
     exit(0)
 }
 let x = rand(96 * 512 * 512)

@@ -12,6 +12,14 @@ enum Profile {
         case gridSample = "grid_sample"
         case resize = "resize / upsample"
         case elementwise = "elementwise, concat, copies"
+        // Whole networks (overlapping the kernel kinds above).
+        case combinerNetwork = "network: eyebrow morphing combiner"
+        case morpherNetwork = "network: face morpher"
+        case rotatorNetwork = "network: face-body rotator"
+        case editorNetwork = "network: editor"
+
+        /// True for the whole-network kinds.
+        var isNetwork: Bool { rawValue.hasPrefix("network:") }
     }
 
     nonisolated(unsafe) static var enabled = false

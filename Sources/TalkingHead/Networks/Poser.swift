@@ -46,18 +46,21 @@ struct Poser {
     }
 
     private func posed(_ image: Tensor, decomposed: EyebrowDecomposer.Output, pose: PoseParameters) -> Tensor {
-        let combined = combiner(backgroundLayer: decomposed.backgroundLayer, eyebrowLayer: decomposed.eyebrowLayer,
-                                pose: pose.eyebrow)
+        let combined = Profile.measure(.combinerNetwork) {
+            combiner(backgroundLayer: decomposed.backgroundLayer, eyebrowLayer: decomposed.eyebrowLayer, pose: pose.eyebrow)
+        }
         let face = image.crop(top: 32, left: 160, height: 192, width: 192)
         face.paste(combined.eyebrowImageNoCombineAlpha, top: 32, left: 32)
-        let morphed = morpher(face, pose: pose.face)
+        let morphed = Profile.measure(.morpherNetwork) { morpher(face, pose: pose.face) }
         let full = image.copy()
         full.paste(morphed.outputImage, top: 32, left: 160)
         let half = resized(full, to: FaceBodyRotator.imageSize)
-        let rotated = rotator(half, pose: pose.rotation)
+        let rotated = Profile.measure(.rotatorNetwork) { rotator(half, pose: pose.rotation) }
         let warped = resized(rotated.warpedImage, to: Self.imageSize)
         let grid = resized(rotated.gridChange, to: Self.imageSize)
-        return editor(originalImage: full, warpedImage: warped, gridChange: grid, pose: pose.rotation).colorChanged
+        return Profile.measure(.editorNetwork) {
+            editor(originalImage: full, warpedImage: warped, gridChange: grid, pose: pose.rotation).colorChanged
+        }
     }
 
     /// Bilinear resize (align_corners=False) to size x size.

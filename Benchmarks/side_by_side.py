@@ -1,0 +1,174 @@
+"""TalkingHead against the upstream reference in one run, on the same poses and image, with the
+same thread count; prints JSON and a Markdown table for Benchmarks/RESULTS.md.
+
+    .venv-ref/bin/python Benchmarks/side_by_side.py [--poses 20] [--threads 2] [--out bench-out]
+
+Run through Benchmarks/run_side_by_side.sh, which installs what this needs. Measures:
+- time per pose (median and spread; all 45 parameters random and different every pose; the
+  eyebrow decomposer cached on both sides), per network and (TalkingHead) per kernel kind;
+- the same with 1 thread;
+- `talking-head animate` over 100 frames: frames per second and peak resident memory;
+- process start to first frame written (`talking-head pose`), median of 3;
+- the reference's peak memory.
+"""
+import argparse
+import json
+import os
+import platform
+import random
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BENCH = os.path.join(ROOT, ".build/release/TalkingHeadBenchmarks")
+CLI = os.path.join(ROOT, ".build/release/talking-head")
+NAMES_RANGES = None
+
+
+def parameters():
+    """(name, low, high) of the 45 parameters, from `talking-head params`."""
+    out = subprocess.run([CLI, "params"], check=True, capture_output=True, text=True).stdout.splitlines()[1:]
+    result = []
+    for line in out:
+        f = line.split()
+        low, high = (float(x) for x in f[3].split(".."))
+        result.append((f[1], low, high))
+    assert len(result) == 45, result
+    return result
+
+
+def run_child(cmd, env=None):
+    """Runs cmd; returns (seconds, peak RSS in MB, stdout)."""
+    t = time.perf_counter()
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    out = p.stdout.read()
+    err = p.stderr.read()
+    _, status, usage = os.wait4(p.pid, 0)
+    seconds = time.perf_counter() - t
+    if status != 0:
+        sys.exit("%s failed (%d): %s" % (" ".join(cmd), status, err.decode()[-2000:]))
+    return seconds, usage.ru_maxrss / 1024, out.decode()
+
+
+def machine():
+    cpu = "unknown"
+    for line in open("/proc/cpuinfo"):
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    flags = open("/proc/cpuinfo").read()
+    isa = "AVX-512" if " avx512f" in flags else ("AVX2" if " avx2" in flags else "SSE")
+    mem = int(open("/proc/meminfo").readline().split()[1]) / 1024 / 1024
+    return "%s (%s), %d cores, %.0f GB, %s" % (cpu, isa, os.cpu_count(), mem, platform.platform())
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--poses", type=int, default=20)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--image", default=os.path.join(ROOT, "Weights/samples/lambda_00.png"))
+    ap.add_argument("--out", default=os.path.join(ROOT, "bench-out"))
+    ap.add_argument("--no-onnx", action="store_true")
+    a = ap.parse_args()
+    os.makedirs(a.out, exist_ok=True)
+    params = parameters()
+    rng = random.Random(20261122)
+    poses = [[rng.uniform(lo, hi) for _, lo, hi in params] for _ in range(a.poses)]
+    poses_json = os.path.join(a.out, "poses.json")
+    json.dump({"names": [n for n, _, _ in params], "poses": poses}, open(poses_json, "w"))
+    weights = os.path.join(ROOT, "Weights")
+    result = {"machine": machine(), "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+
+    def swift(threads, n=None):
+        env = dict(os.environ, TALKING_HEAD_THREADS=str(threads), OPENBLAS_NUM_THREADS="1")
+        path = os.path.join(a.out, "swift-%d.json" % threads)
+        p = poses_json
+        if n is not None:
+            p = os.path.join(a.out, "poses-%d.json" % n)
+            json.dump({"poses": poses[:n]}, open(p, "w"))
+        run_child([BENCH, "--pipeline", weights, "--image", a.image, "--poses", p, "--json", path], env)
+        return json.load(open(path))
+
+    def reference(threads, onnx, n=None):
+        path = os.path.join(a.out, "reference-%d.json" % threads)
+        p = poses_json
+        if n is not None:
+            p = os.path.join(a.out, "poses-%d.json" % n)
+        cmd = [sys.executable, os.path.join(ROOT, "Benchmarks/reference_bench.py"), "--poses", p,
+               "--image", a.image, "--threads", str(threads), "--json", path]
+        if onnx:
+            cmd += ["--onnx-dir", os.path.join(a.out, "onnx")]
+        run_child(cmd)
+        return json.load(open(path))
+
+    print("TalkingHead, %d threads, %d poses ..." % (a.threads, a.poses), file=sys.stderr)
+    result["swift"] = swift(a.threads)
+    print("reference, %d threads ..." % a.threads, file=sys.stderr)
+    result["reference"] = reference(a.threads, not a.no_onnx)
+    print("1 thread ...", file=sys.stderr)
+    n1 = max(3, a.poses // 4)
+    result["swift_1_thread"] = swift(1, n1)
+    result["reference_1_thread"] = reference(1, False, n1)
+
+    # animate over 100 frames: fps and peak memory; start to first frame.
+    csv = os.path.join(a.out, "poses-100.csv")
+    with open(csv, "w") as f:
+        f.write(",".join(n for n, _, _ in params) + "\n")
+        for k in range(100):
+            f.write(",".join("%.5f" % v for v in poses[k % len(poses)]) + "\n")
+    seconds, rss, _ = run_child([CLI, "animate", a.image, csv, "-o", os.path.join(a.out, "animate"),
+                                 "--weights", weights, "--quiet"])
+    result["animate_100"] = {"seconds": seconds, "fps": 100 / seconds, "peak_rss_mb": rss}
+    starts = []
+    for k in range(3):
+        s, _, _ = run_child([CLI, "pose", a.image, "-o", os.path.join(a.out, "first.png"), "--weights", weights,
+                             "--set", "head_x=0.5", "--set", "mouth_aaa=%.1f" % (0.3 * k)])
+        starts.append(s)
+    result["start_to_first_frame_seconds"] = sorted(starts)[1]
+
+    json.dump(result, open(os.path.join(a.out, "side_by_side.json"), "w"), indent=1)
+    print(json.dumps(result, indent=1))
+    print(table(result, a))
+
+
+def table(r, a):
+    s, ref = r["swift"], r["reference"]
+    med = s["pose"]["median"]
+    lines = ["Machine: %s. %s." % (r["machine"], r["date"]), "",
+             "| what (%d poses, all 45 parameters random, %d threads) | median | min-max | vs TalkingHead |" % (a.poses, a.threads),
+             "| --- | --- | --- | --- |"]
+
+    def row(label, x):
+        lines.append("| %s | %.3f s | %.3f-%.3f s | %.2fx |" % (label, x["median"], x["min"], x["max"], x["median"] / med))
+    row("TalkingHead, one pose (public API, image in and out)", s["pose"])
+    row("upstream PyTorch %s" % ref["torch"], ref["pytorch"]["pose"])
+    if "onnxruntime" in ref:
+        row("ONNX Runtime %s (same networks exported)" % ref["onnxruntime"]["version"], ref["onnxruntime"]["pose"])
+    lines += ["", "| network | TalkingHead | PyTorch | ONNX Runtime |", "| --- | --- | --- | --- |"]
+    names = {"eyebrow_morphing_combiner": "network: eyebrow morphing combiner", "face_morpher": "network: face morpher",
+             "two_algo_face_body_rotator": "network: face-body rotator", "editor": "network: editor"}
+    for py, sw in names.items():
+        o = ref.get("onnxruntime", {}).get("networks", {}).get(py, {}).get("median")
+        lines.append("| %s | %.3f s | %.3f s | %s |" % (py, s["networks"][sw]["median"], ref["pytorch"]["networks"][py]["median"],
+                                                     "%.3f s" % o if o else "-"))
+    lines += ["", "| kernel kind (TalkingHead, per pose) | median |", "| --- | --- |"]
+    for k, v in sorted(s["kernels"].items(), key=lambda kv: -kv[1]["median"]):
+        lines.append("| %s | %.1f ms |" % (k, v["median"] * 1000))
+    s1, r1 = r["swift_1_thread"], r["reference_1_thread"]
+    lines += ["", "| threads | TalkingHead | PyTorch |", "| --- | --- | --- |",
+              "| 1 | %.3f s | %.3f s |" % (s1["pose"]["median"], r1["pytorch"]["pose"]["median"]),
+              "| %d | %.3f s | %.3f s |" % (a.threads, med, ref["pytorch"]["pose"]["median"])]
+    an = r["animate_100"]
+    lines += ["", "| other | TalkingHead | reference |", "| --- | --- | --- |",
+              "| `animate`, 100 frames: frames per second | %.2f | - |" % an["fps"],
+              "| `animate`, 100 frames: peak resident memory | %.0f MB | %.0f MB (PyTorch + ONNX Runtime process) |" % (an["peak_rss_mb"], ref["peak_rss_mb"]),
+              "| process start to first frame written (`talking-head pose`) | %.2f s | - |" % r["start_to_first_frame_seconds"],
+              "| first pose incl. eyebrow decomposer (in process) | %.2f s | - |" % s["first_pose_seconds"]]
+    if "onnx_max_abs_vs_pytorch" in ref:
+        lines.append("\nONNX Runtime output vs PyTorch: max abs %.2e." % ref["onnx_max_abs_vs_pytorch"])
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
