@@ -91,6 +91,8 @@ if let weights = option("--pipeline") {
         "threads": workerCount, "poses": poses.count, "load_seconds": loadSeconds,
         "first_pose_seconds": firstSeconds, "pose": summary(totals), "networks": networks,
         "kernels": kernels, "peak_rss_mb": peakRSSMegabytes(),
+        "peak_live_activations_mb": Double(BufferPool.shared.statistics.peakLive) / 1048576,
+        "idle_pool_mb": Double(BufferPool.shared.statistics.idle) / 1048576,
     ]
     let json = try JSONSerialization.data(withJSONObject: result, options: [.prettyPrinted, .sortedKeys])
     if let out = option("--json") { try json.write(to: URL(fileURLWithPath: out)) }

@@ -60,6 +60,29 @@ final class KernelsVsNaiveTests: XCTestCase {
         }
     }
 
+    /// The fused, banded separable convolution against naive depthwise then naive 1x1: sizes
+    /// that give one band, many bands with a short last band, stride 2, 7x7, and bias or not.
+    func testSeparableConvolution() {
+        for (cin, cout, h, w, k, s, p, bias) in [
+            (3, 5, 13, 11, 3, 1, 1, true), (6, 4, 12, 10, 4, 2, 1, false), (5, 3, 17, 9, 7, 1, 3, true),
+            (200, 7, 37, 1000, 3, 1, 1, false),  // 1-row bands (200 x 1000 floats per row)
+            (24, 9, 67, 45, 4, 2, 1, true), (2, 2, 1, 1, 3, 1, 1, true),
+        ] {
+            let x = random(cin * h * w), dw = random(cin * k * k), pw = random(cout * cin), b = random(cout)
+            let (ho, wo) = ((h + 2 * p - k) / s + 1, (w + 2 * p - k) / s + 1)
+            let out = Tensor(channels: cout, height: ho, width: wo)
+            separableConv2d(input: tensor(cin, h, w, x).data, cin: cin, height: h, width: w,
+                            depthwise: tensor(1, 1, dw.count, dw).data, kernel: k, stride: s, padding: p,
+                            pointwise: tensor(1, 1, pw.count, pw).data, cout: cout,
+                            bias: bias ? tensor(1, 1, cout, b).data : nil, output: out.data)
+            let mid = Naive.conv2d(Planes(c: cin, h: h, w: w, v: x.map(Double.init)), weight: dw.map(Double.init), cout: cin,
+                                   k: k, stride: s, padding: p, groups: cin, bias: nil)
+            let want = Naive.conv2d(mid, weight: pw.map(Double.init), cout: cout, k: 1, stride: 1, padding: 0, groups: 1,
+                                    bias: bias ? b.map(Double.init) : nil)
+            check(out, want, "separable \(cin)->\(cout) \(k)x\(k) s\(s) \(h)x\(w)", tolerance: cin > 50 ? 5e-4 : 1e-4)
+        }
+    }
+
     func testTransposedConvolutions() {
         for (c, h, w) in [(3, 7, 5), (1, 1, 1), (4, 12, 19)] {
             let x = random(c * h * w), wt = random(c * 16)
@@ -129,7 +152,7 @@ final class KernelsVsNaiveTests: XCTestCase {
         let x = random(2 * 6 * 5)
         let out = Tensor(channels: 2, height: 6, width: 5)
         applyGridChange(image: tensor(2, 6, 5, x).data, channels: 2, height: 6, width: 5,
-                        gridChange: Tensor(channels: 2, height: 6, width: 5).data, alignCorners: false, output: out.data)
+                        gridChange: tensor(2, 6, 5, [Float](repeating: 0, count: 60)).data, alignCorners: false, output: out.data)
         check(out, Planes(c: 2, h: 6, w: 5, v: x.map(Double.init)), "identity warp", tolerance: 1e-6)
     }
 

@@ -100,106 +100,184 @@ func validRange(outSize: Int, inSize: Int, offset: Int, stride: Int) -> (Int, In
 /// Depthwise convolution (groups = channels, no bias).
 /// input [c, h, w], weight [c, 1, k, k] -> output [c, ho, wo].
 ///
-/// Each channel is first copied into a zero-padded plane (for stride 2 each padded row is
-/// split into its even and odd columns), so the inner loop has no border tests and reads
-/// contiguous vectors: out[x..x+8] = sum over taps of w * padded[row][x + tap].
+/// Each channel is computed by `depthwiseRows` over all its output rows; channels are spread
+/// over the cores.
 func depthwiseConv2d(
     input: UnsafePointer<Float>, channels c: Int, height h: Int, width w: Int,
     weight: UnsafePointer<Float>, kernel k: Int, stride s: Int, padding p: Int,
     output: UnsafeMutablePointer<Float>
 ) {
-    precondition(s == 1 || s == 2, "depthwiseConv2d: stride \(s) not supported")
-    let ho = convOutputSize(h, kernel: k, stride: s, padding: p)
-    let wo = convOutputSize(w, kernel: k, stride: s, padding: p)
-    let pw = w + 2 * p                       // padded row width
-    let half = (pw + 1) / 2                  // stride 2: width of the even and odd halves
-    let rowStride = (s == 1 ? pw : 2 * half) + 16
-    let ph = h + 2 * p
-    // One padded scratch plane per block of channels: its border stays zero, the interior is
-    // overwritten for each channel.
+    let g = DepthwiseGeometry(height: h, width: w, kernel: k, stride: s, padding: p)
+    let scratch = g.scratchCount(rows: g.ho)
     parallelRanges(c, chunks: 2 * workerCount) { channels in
-      let padded = BufferPool.shared.take(ph * rowStride)
-      defer { BufferPool.shared.give(padded, count: ph * rowStride) }
-      padded.update(repeating: 0, count: ph * rowStride)
-      for ch in channels {
-        let src = input + ch * h * w
-        for y in 0..<h {
-            let row = padded + (y + p) * rowStride
-            if s == 1 {
-                (row + p).update(from: src + y * w, count: w)
-            } else {
-                // Column j = x + p of the padded row goes to (j even ? j/2 : half + j/2).
-                let r = src + y * w
-                var x = 0
-                if p == 1 {
-                    // Even x land in the odd half at x/2, odd x in the even half at x/2 + 1.
-                    let raw = UnsafeRawPointer(r)
-                    while x + 16 <= w {
-                        let v = raw.loadUnaligned(fromByteOffset: 4 * x, as: SIMD16<Float>.self)
-                        UnsafeMutableRawPointer(row + half + x / 2).storeBytes(of: v.evenHalf, as: SIMD8<Float>.self)
-                        UnsafeMutableRawPointer(row + x / 2 + 1).storeBytes(of: v.oddHalf, as: SIMD8<Float>.self)
-                        x += 16
-                    }
-                }
-                while x < w {
-                    let j = x + p
-                    row[(j & 1) * half + (j >> 1)] = r[x]
-                    x += 1
-                }
-            }
+        let padded = BufferPool.shared.take(scratch)
+        defer { BufferPool.shared.give(padded, count: scratch) }
+        padded.update(repeating: 0, count: scratch)
+        for ch in channels {
+            depthwiseRows(g, input: input + ch * h * w, weight: weight + ch * k * k, rows: 0..<g.ho,
+                          padded: padded, output: output + ch * g.ho * g.wo)
         }
-        let dst = output + ch * ho * wo
-        let wk = weight + ch * k * k
-        // Tap t = ky*k + kx reads padded row (top + ky) at column offset tapOffset[t] + x.
-        let taps = k * k
-        let wv = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: taps)
-        let tapOffset = UnsafeMutablePointer<Int>.allocate(capacity: taps)
-        defer { wv.deallocate(); tapOffset.deallocate() }
-        for ky in 0..<k {
-            for kx in 0..<k {
-                wv[ky * k + kx] = SIMD8(repeating: wk[ky * k + kx])
-                tapOffset[ky * k + kx] = ky * rowStride + (s == 1 ? kx : (kx & 1) * half + (kx >> 1))
-            }
+    }
+}
+
+/// Separable convolution: depthwise k x k (stride s, padding p, no bias) then pointwise 1x1.
+/// input [cin, h, w], depthwise [cin, 1, k, k], pointwise [cout, cin], bias [cout] or nil
+/// -> output [cout, ho, wo].
+///
+/// Works in bands of output rows: a band's depthwise result (cin x rows x wo, about 512 KB)
+/// stays in a per-band scratch that is still in cache when one single-threaded sgemm turns it
+/// into the band's rows of every output channel. The full depthwise result never exists (at
+/// 512x512 with 96 channels it would be 100 MB), and the bands are spread over the cores.
+func separableConv2d(
+    input: UnsafePointer<Float>, cin: Int, height h: Int, width w: Int,
+    depthwise: UnsafePointer<Float>, kernel k: Int, stride s: Int, padding p: Int,
+    pointwise: UnsafePointer<Float>, cout: Int, bias: UnsafePointer<Float>?,
+    output: UnsafeMutablePointer<Float>
+) {
+    let g = DepthwiseGeometry(height: h, width: w, kernel: k, stride: s, padding: p)
+    let (ho, wo) = (g.ho, g.wo)
+    // Rows per band: about 128 Ki floats of depthwise result, and at least 2 bands per core.
+    let byCache = max(1, (128 << 10) / max(1, cin * wo))
+    let byCores = max(1, ho / (2 * workerCount))
+    let bandRows = min(byCache, byCores)
+    let bands = (ho + bandRows - 1) / bandRows
+    let scratch = g.scratchCount(rows: bandRows)
+    parallelFor(bands) { b in
+        let oy0 = b * bandRows
+        let rows = min(bandRows, ho - oy0)
+        let n = rows * wo
+        let mid = BufferPool.shared.take(cin * bandRows * wo)
+        let padded = BufferPool.shared.take(scratch)
+        defer {
+            BufferPool.shared.give(padded, count: scratch)
+            BufferPool.shared.give(mid, count: cin * bandRows * wo)
         }
-        for oy in 0..<ho {
-            let out = dst + oy * wo
-            let base = UnsafeRawPointer(padded + oy * s * rowStride)
+        padded.update(repeating: 0, count: scratch)
+        for ch in 0..<cin {
+            depthwiseRows(g, input: input + ch * h * w, weight: depthwise + ch * k * k, rows: oy0..<(oy0 + rows),
+                          padded: padded, output: mid + ch * n)
+        }
+        let c = output + oy0 * wo
+        if let bias {
+            for o in 0..<cout { (c + o * ho * wo).update(repeating: bias[o], count: n) }
+        }
+        sgemm(m: cout, n: n, k: cin, a: pointwise, lda: cin, b: mid, ldb: n, c: c, ldc: ho * wo,
+              beta: bias == nil ? 0 : 1)
+    }
+}
+
+/// Sizes shared by `depthwiseRows` and its callers. The scratch holds the input rows a band of
+/// output rows reads, zero-padded (for stride 2 each padded row is split into its even and odd
+/// columns), so the inner loop has no border tests and reads contiguous vectors.
+struct DepthwiseGeometry {
+    let h, w, k, s, p, ho, wo: Int
+    let half: Int       // stride 2: width of the even and odd halves of a padded row
+    let rowStride: Int  // floats per padded row, with 16 spare for the vector loads
+
+    init(height: Int, width: Int, kernel: Int, stride: Int, padding: Int) {
+        precondition(stride == 1 || stride == 2, "depthwise convolution: stride \(stride) not supported")
+        (h, w, k, s, p) = (height, width, kernel, stride, padding)
+        ho = convOutputSize(height, kernel: kernel, stride: stride, padding: padding)
+        wo = convOutputSize(width, kernel: kernel, stride: stride, padding: padding)
+        let pw = width + 2 * padding
+        half = (pw + 1) / 2
+        rowStride = (stride == 1 ? pw : 2 * half) + 16
+    }
+
+    /// Floats of scratch for `rows` output rows.
+    func scratchCount(rows: Int) -> Int { ((rows - 1) * s + k) * rowStride }
+}
+
+/// Output rows `rows` of one channel's depthwise convolution.
+/// input [h, w], weight [k, k] -> output [rows.count, wo].
+/// `padded` holds `g.scratchCount(rows: rows.count)` floats whose padding columns are zero
+/// (callers zero it once; this writes only image columns and whole rows outside the image).
+@inline(__always)
+func depthwiseRows(
+    _ g: DepthwiseGeometry, input src: UnsafePointer<Float>, weight wk: UnsafePointer<Float>,
+    rows: Range<Int>, padded: UnsafeMutablePointer<Float>, output dst: UnsafeMutablePointer<Float>
+) {
+    let (h, w, k, s, p, wo, half, rowStride) = (g.h, g.w, g.k, g.s, g.p, g.wo, g.half, g.rowStride)
+    let inRows = (rows.count - 1) * s + k
+    let iy0 = rows.lowerBound * s - p
+    for r in 0..<inRows {
+        let y = iy0 + r
+        let row = padded + r * rowStride
+        if y < 0 || y >= h {
+            row.update(repeating: 0, count: rowStride)
+            continue
+        }
+        if s == 1 {
+            (row + p).update(from: src + y * w, count: w)
+        } else {
+            // Column j = x + p of the padded row goes to (j even ? j/2 : half + j/2).
+            let r = src + y * w
             var x = 0
-            // Four independent accumulators (32 outputs) per pass over the taps.
-            while x + 32 <= wo {
-                var a0 = SIMD8<Float>(repeating: 0), a1 = a0, a2 = a0, a3 = a0
-                for t in 0..<taps {
-                    let r = base + (tapOffset[t] + x) * 4
-                    let w = wv[t]
-                    a0 += w * r.loadUnaligned(as: SIMD8<Float>.self)
-                    a1 += w * r.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
-                    a2 += w * r.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self)
-                    a3 += w * r.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self)
+            if p == 1 {
+                // Even x land in the odd half at x/2, odd x in the even half at x/2 + 1.
+                let raw = UnsafeRawPointer(r)
+                while x + 16 <= w {
+                    let v = raw.loadUnaligned(fromByteOffset: 4 * x, as: SIMD16<Float>.self)
+                    UnsafeMutableRawPointer(row + half + x / 2).storeBytes(of: v.evenHalf, as: SIMD8<Float>.self)
+                    UnsafeMutableRawPointer(row + x / 2 + 1).storeBytes(of: v.oddHalf, as: SIMD8<Float>.self)
+                    x += 16
                 }
-                let o = UnsafeMutableRawPointer(out + x)
-                o.storeBytes(of: a0, as: SIMD8<Float>.self)
-                o.storeBytes(of: a1, toByteOffset: 32, as: SIMD8<Float>.self)
-                o.storeBytes(of: a2, toByteOffset: 64, as: SIMD8<Float>.self)
-                o.storeBytes(of: a3, toByteOffset: 96, as: SIMD8<Float>.self)
-                x += 32
             }
-            while x + 8 <= wo {
-                var acc = SIMD8<Float>(repeating: 0)
-                for t in 0..<taps {
-                    acc += wv[t] * (base + (tapOffset[t] + x) * 4).loadUnaligned(as: SIMD8<Float>.self)
-                }
-                UnsafeMutableRawPointer(out + x).storeBytes(of: acc, as: SIMD8<Float>.self)
-                x += 8
-            }
-            let row = padded + oy * s * rowStride
-            while x < wo {
-                var acc: Float = 0
-                for t in 0..<taps { acc += wk[t] * row[tapOffset[t] + x] }
-                out[x] = acc
+            while x < w {
+                let j = x + p
+                row[(j & 1) * half + (j >> 1)] = r[x]
                 x += 1
             }
         }
-      }
+    }
+    // Tap t = ky*k + kx reads padded row (oy*s + ky) at column offset tapOffset[t] + x.
+    let taps = k * k
+    let wv = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: taps)
+    let tapOffset = UnsafeMutablePointer<Int>.allocate(capacity: taps)
+    defer { wv.deallocate(); tapOffset.deallocate() }
+    for ky in 0..<k {
+        for kx in 0..<k {
+            wv[ky * k + kx] = SIMD8(repeating: wk[ky * k + kx])
+            tapOffset[ky * k + kx] = ky * rowStride + (s == 1 ? kx : (kx & 1) * half + (kx >> 1))
+        }
+    }
+    for oy in 0..<rows.count {
+        let out = dst + oy * wo
+        let base = UnsafeRawPointer(padded + oy * s * rowStride)
+        var x = 0
+        // Four independent accumulators (32 outputs) per pass over the taps.
+        while x + 32 <= wo {
+            var a0 = SIMD8<Float>(repeating: 0), a1 = a0, a2 = a0, a3 = a0
+            for t in 0..<taps {
+                let r = base + (tapOffset[t] + x) * 4
+                let w = wv[t]
+                a0 += w * r.loadUnaligned(as: SIMD8<Float>.self)
+                a1 += w * r.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+                a2 += w * r.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self)
+                a3 += w * r.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self)
+            }
+            let o = UnsafeMutableRawPointer(out + x)
+            o.storeBytes(of: a0, as: SIMD8<Float>.self)
+            o.storeBytes(of: a1, toByteOffset: 32, as: SIMD8<Float>.self)
+            o.storeBytes(of: a2, toByteOffset: 64, as: SIMD8<Float>.self)
+            o.storeBytes(of: a3, toByteOffset: 96, as: SIMD8<Float>.self)
+            x += 32
+        }
+        while x + 8 <= wo {
+            var acc = SIMD8<Float>(repeating: 0)
+            for t in 0..<taps {
+                acc += wv[t] * (base + (tapOffset[t] + x) * 4).loadUnaligned(as: SIMD8<Float>.self)
+            }
+            UnsafeMutableRawPointer(out + x).storeBytes(of: acc, as: SIMD8<Float>.self)
+            x += 8
+        }
+        let row = padded + oy * s * rowStride
+        while x < wo {
+            var acc: Float = 0
+            for t in 0..<taps { acc += wk[t] * row[tapOffset[t] + x] }
+            out[x] = acc
+            x += 1
+        }
     }
 }
 

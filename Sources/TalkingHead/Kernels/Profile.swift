@@ -6,6 +6,7 @@ enum Profile {
     enum Kind: String, CaseIterable, Sendable {
         case pointwise = "1x1 conv (sgemm)"
         case im2col = "3x3/7x7 conv (im2col + sgemm)"
+        case separable = "separable conv (depthwise + 1x1, banded)"
         case depthwise = "depthwise conv"
         case transposed = "transposed depthwise conv"
         case norm = "instance norm + activation"

@@ -35,28 +35,30 @@ struct SeparableConv {
     /// x [cin, h, w] -> [cout, ho, wo]
     func callAsFunction(_ x: Tensor) -> Tensor {
         precondition(x.channels == cin, "SeparableConv: \(x.channels) input channels, expected \(cin)")
-        let mid: Tensor
         switch kind {
         case .depthwise(let k, let s, let p):
-            mid = Tensor(uninitializedChannels: cin, height: convOutputSize(x.height, kernel: k, stride: s, padding: p),
-                         width: convOutputSize(x.width, kernel: k, stride: s, padding: p))
-            Profile.measure(.depthwise) {
-                depthwiseConv2d(input: x.data, channels: cin, height: x.height, width: x.width,
-                                weight: depthwise.data, kernel: k, stride: s, padding: p, output: mid.data)
+            // Fused and banded: the depthwise result exists only a band of rows at a time.
+            let y = Tensor(uninitializedChannels: cout, height: convOutputSize(x.height, kernel: k, stride: s, padding: p),
+                           width: convOutputSize(x.width, kernel: k, stride: s, padding: p))
+            Profile.measure(.separable) {
+                separableConv2d(input: x.data, cin: cin, height: x.height, width: x.width,
+                                depthwise: depthwise.data, kernel: k, stride: s, padding: p,
+                                pointwise: pointwise.data, cout: cout, bias: bias?.data, output: y.data)
             }
+            return y
         case .transposed:
-            mid = Tensor(uninitializedChannels: cin, height: 2 * x.height, width: 2 * x.width)
+            let mid = Tensor(uninitializedChannels: cin, height: 2 * x.height, width: 2 * x.width)
             Profile.measure(.transposed) {
                 depthwiseConvTranspose2d(input: x.data, channels: cin, height: x.height, width: x.width,
                                          weight: depthwise.data, kernel: 4, stride: 2, padding: 1, output: mid.data)
             }
+            let y = Tensor(uninitializedChannels: cout, height: mid.height, width: mid.width)
+            Profile.measure(.pointwise) {
+                conv1x1(input: mid.data, cin: cin, plane: mid.plane, weight: pointwise.data, cout: cout,
+                        bias: bias?.data, output: y.data)
+            }
+            return y
         }
-        let y = Tensor(uninitializedChannels: cout, height: mid.height, width: mid.width)
-        Profile.measure(.pointwise) {
-            conv1x1(input: mid.data, cin: cin, plane: mid.plane, weight: pointwise.data, cout: cout,
-                    bias: bias?.data, output: y.data)
-        }
-        return y
     }
 }
 

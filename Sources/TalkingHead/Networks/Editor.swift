@@ -76,11 +76,15 @@ struct Editor {
         }
         for block in bottleneck { x = block(x) }
         for (i, block) in upsample.enumerated() {
-            let up = Tensor(uninitializedChannels: x.channels, height: 2 * x.height, width: 2 * x.width)
+            // cat([upsample(x), skip]) built in place: the upsampled tensor is never a buffer of
+            // its own (at 512x512 it would be 64 channels, 67 MB).
+            let skip = skips[skips.count - i - 2]
+            let cat = Tensor(uninitializedChannels: x.channels + skip.channels, height: 2 * x.height, width: 2 * x.width)
             Profile.measure(.resize) {
-                upsampleNearest2x(input: x.data, channels: x.channels, height: x.height, width: x.width, output: up.data)
+                upsampleNearest2x(input: x.data, channels: x.channels, height: x.height, width: x.width, output: cat.data)
+                (cat.data + x.channels * cat.plane).update(from: skip.data, count: skip.count)
             }
-            x = block(Tensor.concat([up, skips[skips.count - i - 2]]))
+            x = block(cat)
         }
         let out3 = heads(x)
         let (change, alpha, delta) = (out3[0], out3[1], out3[2])

@@ -62,7 +62,19 @@ final class BufferPool: @unchecked Sendable {
     private let lock = NSLock()
     private var idle: [Int: [UnsafeMutablePointer<Float>]] = [:]
     private var idleBytes = 0
-    let capacityBytes = 384 << 20
+    private var liveBytes = 0
+    private var peakLive = 0
+    let capacityBytes: Int = {
+        if let text = ProcessInfo.processInfo.environment["TALKING_HEAD_POOL_MB"], let mb = Int(text), mb >= 0 { return mb << 20 }
+        return 384 << 20
+    }()
+
+    /// Bytes handed out and not yet given back, and the most there ever were (benchmarks).
+    var statistics: (live: Int, peakLive: Int, idle: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        return (liveBytes, peakLive, idleBytes)
+    }
 
     /// Tests only: fill every buffer with NaN when it is handed out and when it comes back, so
     /// a kernel that reads values it never wrote, or a buffer used after its tensor was
@@ -77,6 +89,8 @@ final class BufferPool: @unchecked Sendable {
 
     private func takeBuffer(_ count: Int) -> UnsafeMutablePointer<Float> {
         lock.lock()
+        liveBytes += count * 4
+        peakLive = max(peakLive, liveBytes)
         if var list = idle[count], let p = list.popLast() {
             idle[count] = list
             idleBytes -= count * 4
@@ -94,6 +108,7 @@ final class BufferPool: @unchecked Sendable {
     func give(_ p: UnsafeMutablePointer<Float>, count: Int) {
         if Self.poison { p.update(repeating: .nan, count: count) }
         lock.lock()
+        liveBytes -= count * 4
         if idleBytes + count * 4 <= capacityBytes {
             idle[count, default: []].append(p)
             idleBytes += count * 4
