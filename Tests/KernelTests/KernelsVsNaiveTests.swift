@@ -83,6 +83,28 @@ final class KernelsVsNaiveTests: XCTestCase {
         }
     }
 
+    /// The separable convolution of cat([nearest2x(low), full]) read in place, against the
+    /// naive convolutions of the built concatenation.
+    func testSeparableConvolutionOfUpsampledConcat() {
+        for (c1, c2, cout, h, w, bias) in [(3, 2, 4, 6, 8, true), (5, 7, 3, 34, 66, false), (1, 1, 1, 2, 2, true)] {
+            let low = random(c1 * (h / 2) * (w / 2)), full = random(c2 * h * w)
+            let dw = random((c1 + c2) * 9), pw = random(cout * (c1 + c2)), b = random(cout)
+            let out = Tensor(channels: cout, height: h, width: w)
+            separableConv2d(sources: [ChannelSource(data: tensor(c1, h / 2, w / 2, low).data, channels: c1, upsampled: true),
+                                      ChannelSource(data: tensor(c2, h, w, full).data, channels: c2, upsampled: false)],
+                            height: h, width: w, depthwise: tensor(1, 1, dw.count, dw).data, kernel: 3, stride: 1, padding: 1,
+                            pointwise: tensor(1, 1, pw.count, pw).data, cout: cout,
+                            bias: bias ? tensor(1, 1, cout, b).data : nil, output: out.data)
+            let up = Naive.nearest2x(Planes(c: c1, h: h / 2, w: w / 2, v: low.map(Double.init)))
+            let cat = Planes(c: c1 + c2, h: h, w: w, v: up.v + full.map(Double.init))
+            let mid = Naive.conv2d(cat, weight: dw.map(Double.init), cout: c1 + c2, k: 3, stride: 1, padding: 1,
+                                   groups: c1 + c2, bias: nil)
+            let want = Naive.conv2d(mid, weight: pw.map(Double.init), cout: cout, k: 1, stride: 1, padding: 0, groups: 1,
+                                    bias: bias ? b.map(Double.init) : nil)
+            check(out, want, "separable of cat(up2x(\(c1)), \(c2)) -> \(cout) \(h)x\(w)")
+        }
+    }
+
     func testTransposedConvolutions() {
         for (c, h, w) in [(3, 7, 5), (1, 1, 1), (4, 12, 19)] {
             let x = random(c * h * w), wt = random(c * 16)

@@ -123,17 +123,51 @@ func depthwiseConv2d(
 /// Separable convolution: depthwise k x k (stride s, padding p, no bias) then pointwise 1x1.
 /// input [cin, h, w], depthwise [cin, 1, k, k], pointwise [cout, cin], bias [cout] or nil
 /// -> output [cout, ho, wo].
-///
-/// Works in bands of output rows: a band's depthwise result (cin x rows x wo, about 512 KB)
-/// stays in a per-band scratch that is still in cache when one single-threaded sgemm turns it
-/// into the band's rows of every output channel. The full depthwise result never exists (at
-/// 512x512 with 96 channels it would be 100 MB), and the bands are spread over the cores.
 func separableConv2d(
     input: UnsafePointer<Float>, cin: Int, height h: Int, width w: Int,
     depthwise: UnsafePointer<Float>, kernel k: Int, stride s: Int, padding p: Int,
     pointwise: UnsafePointer<Float>, cout: Int, bias: UnsafePointer<Float>?,
     output: UnsafeMutablePointer<Float>
 ) {
+    separableConv2d(sources: [ChannelSource(data: input, channels: cin, upsampled: false)], height: h, width: w,
+                    depthwise: depthwise, kernel: k, stride: s, padding: p, pointwise: pointwise, cout: cout,
+                    bias: bias, output: output)
+}
+
+/// A block of input channels of `separableConv2d`: `channels` planes at `data`, of the
+/// convolution's input size h x w, or (`upsampled`) of h/2 x w/2 read as their nearest-neighbour
+/// 2x upsampling. Several sources in a row are their channel concatenation.
+struct ChannelSource {
+    let data: UnsafePointer<Float>
+    let channels: Int
+    let upsampled: Bool
+}
+
+/// Separable convolution of the channel concatenation of `sources` (see `ChannelSource`):
+/// depthwise k x k (stride s, padding p, no bias) then pointwise 1x1.
+/// sources [cin = sum of channels, h, w], depthwise [cin, 1, k, k], pointwise [cout, cin],
+/// bias [cout] or nil -> output [cout, ho, wo].
+///
+/// Works in bands of output rows: a band's depthwise result (cin x rows x wo, about 512 KB)
+/// stays in a per-band scratch that is still in cache when one single-threaded sgemm turns it
+/// into the band's rows of every output channel. Neither the full depthwise result nor the
+/// concatenated (or upsampled) input ever exists as a tensor: at 512x512 in the editor's last
+/// block they would be 100 MB each. Bands are spread over the cores.
+func separableConv2d(
+    sources: [ChannelSource], height h: Int, width w: Int,
+    depthwise: UnsafePointer<Float>, kernel k: Int, stride s: Int, padding p: Int,
+    pointwise: UnsafePointer<Float>, cout: Int, bias: UnsafePointer<Float>?,
+    output: UnsafeMutablePointer<Float>
+) {
+    precondition(sources.allSatisfy { !$0.upsampled || (s == 1 && h % 2 == 0 && w % 2 == 0) },
+                 "separableConv2d: upsampled sources need stride 1 and an even size")
+    let cin = sources.reduce(0) { $0 + $1.channels }
+    // Channel ch's plane and whether it is upsampled, for ch in 0..<cin.
+    var planes: [(UnsafePointer<Float>, Bool)] = []
+    for src in sources {
+        let size = src.upsampled ? (h / 2) * (w / 2) : h * w
+        for c in 0..<src.channels { planes.append((src.data + c * size, src.upsampled)) }
+    }
     let g = DepthwiseGeometry(height: h, width: w, kernel: k, stride: s, padding: p)
     let (ho, wo) = (g.ho, g.wo)
     // Rows per band: about 128 Ki floats of depthwise result, and at least 2 bands per core.
@@ -142,27 +176,29 @@ func separableConv2d(
     let bandRows = min(byCache, byCores)
     let bands = (ho + bandRows - 1) / bandRows
     let scratch = g.scratchCount(rows: bandRows)
-    parallelFor(bands) { b in
-        let oy0 = b * bandRows
-        let rows = min(bandRows, ho - oy0)
-        let n = rows * wo
-        let mid = BufferPool.shared.take(cin * bandRows * wo)
-        let padded = BufferPool.shared.take(scratch)
-        defer {
-            BufferPool.shared.give(padded, count: scratch)
-            BufferPool.shared.give(mid, count: cin * bandRows * wo)
+    planes.withUnsafeBufferPointer { planes in
+        parallelFor(bands) { b in
+            let oy0 = b * bandRows
+            let rows = min(bandRows, ho - oy0)
+            let n = rows * wo
+            let mid = BufferPool.shared.take(cin * bandRows * wo)
+            let padded = BufferPool.shared.take(scratch)
+            defer {
+                BufferPool.shared.give(padded, count: scratch)
+                BufferPool.shared.give(mid, count: cin * bandRows * wo)
+            }
+            padded.update(repeating: 0, count: scratch)
+            for ch in 0..<cin {
+                depthwiseRows(g, input: planes[ch].0, upsampled: planes[ch].1, weight: depthwise + ch * k * k,
+                              rows: oy0..<(oy0 + rows), padded: padded, output: mid + ch * n)
+            }
+            let c = output + oy0 * wo
+            if let bias {
+                for o in 0..<cout { (c + o * ho * wo).update(repeating: bias[o], count: n) }
+            }
+            sgemm(m: cout, n: n, k: cin, a: pointwise, lda: cin, b: mid, ldb: n, c: c, ldc: ho * wo,
+                  beta: bias == nil ? 0 : 1)
         }
-        padded.update(repeating: 0, count: scratch)
-        for ch in 0..<cin {
-            depthwiseRows(g, input: input + ch * h * w, weight: depthwise + ch * k * k, rows: oy0..<(oy0 + rows),
-                          padded: padded, output: mid + ch * n)
-        }
-        let c = output + oy0 * wo
-        if let bias {
-            for o in 0..<cout { (c + o * ho * wo).update(repeating: bias[o], count: n) }
-        }
-        sgemm(m: cout, n: n, k: cin, a: pointwise, lda: cin, b: mid, ldb: n, c: c, ldc: ho * wo,
-              beta: bias == nil ? 0 : 1)
     }
 }
 
@@ -189,12 +225,13 @@ struct DepthwiseGeometry {
 }
 
 /// Output rows `rows` of one channel's depthwise convolution.
-/// input [h, w], weight [k, k] -> output [rows.count, wo].
+/// input [h, w] (or, `upsampled`, [h/2, w/2] read as its nearest 2x upsampling; stride 1),
+/// weight [k, k] -> output [rows.count, wo].
 /// `padded` holds `g.scratchCount(rows: rows.count)` floats whose padding columns are zero
 /// (callers zero it once; this writes only image columns and whole rows outside the image).
 @inline(__always)
 func depthwiseRows(
-    _ g: DepthwiseGeometry, input src: UnsafePointer<Float>, weight wk: UnsafePointer<Float>,
+    _ g: DepthwiseGeometry, input src: UnsafePointer<Float>, upsampled: Bool = false, weight wk: UnsafePointer<Float>,
     rows: Range<Int>, padded: UnsafeMutablePointer<Float>, output dst: UnsafeMutablePointer<Float>
 ) {
     let (h, w, k, s, p, wo, half, rowStride) = (g.h, g.w, g.k, g.s, g.p, g.wo, g.half, g.rowStride)
@@ -207,7 +244,15 @@ func depthwiseRows(
             row.update(repeating: 0, count: rowStride)
             continue
         }
-        if s == 1 {
+        if upsampled {
+            let half = src + (y >> 1) * (w >> 1)
+            let out = row + p
+            for x in 0..<(w >> 1) {
+                let v = half[x]
+                out[2 * x] = v
+                out[2 * x + 1] = v
+            }
+        } else if s == 1 {
             (row + p).update(from: src + y * w, count: w)
         } else {
             // Column j = x + p of the padded row goes to (j even ? j/2 : half + j/2).

@@ -32,6 +32,25 @@ struct SeparableConv {
         self.bias = bias ? try store.take("\(key).1.bias", shape: [cout]) : nil
     }
 
+    /// The convolution of cat([nearest2x(low), full]) without building either tensor (the
+    /// editor's decoder blocks). low [c1, h/2, w/2], full [c2, h, w], c1 + c2 = cin -> [cout, h, w].
+    /// Depthwise stride-1 kinds only.
+    func callAsFunction(upsampling low: Tensor, concatenatedWith full: Tensor) -> Tensor {
+        guard case .depthwise(let k, 1, let p) = kind else { preconditionFailure("upsampling concat needs a stride-1 depthwise conv") }
+        precondition(low.channels + full.channels == cin && 2 * low.height == full.height && 2 * low.width == full.width,
+                     "SeparableConv: upsampling concat of \(low.channels)x\(low.height)x\(low.width) and \(full.channels)x\(full.height)x\(full.width)")
+        let (h, w) = (full.height, full.width)
+        let y = Tensor(uninitializedChannels: cout, height: convOutputSize(h, kernel: k, stride: 1, padding: p),
+                       width: convOutputSize(w, kernel: k, stride: 1, padding: p))
+        Profile.measure(.separable) {
+            separableConv2d(sources: [ChannelSource(data: low.data, channels: low.channels, upsampled: true),
+                                      ChannelSource(data: full.data, channels: full.channels, upsampled: false)],
+                            height: h, width: w, depthwise: depthwise.data, kernel: k, stride: 1, padding: p,
+                            pointwise: pointwise.data, cout: cout, bias: bias?.data, output: y.data)
+        }
+        return y
+    }
+
     /// x [cin, h, w] -> [cout, ho, wo]
     func callAsFunction(_ x: Tensor) -> Tensor {
         precondition(x.channels == cin, "SeparableConv: \(x.channels) input channels, expected \(cin)")
@@ -98,6 +117,13 @@ struct SeparableConvBlock {
 
     func callAsFunction(_ x: Tensor) -> Tensor {
         let y = conv(x)
+        norm(y)
+        return y
+    }
+
+    /// The block on cat([nearest2x(low), full]), built by neither (see `SeparableConv`).
+    func callAsFunction(upsampling low: Tensor, concatenatedWith full: Tensor) -> Tensor {
+        let y = conv(upsampling: low, concatenatedWith: full)
         norm(y)
         return y
     }

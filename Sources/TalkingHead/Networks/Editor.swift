@@ -75,16 +75,12 @@ struct Editor {
             skips.append(x)
         }
         for block in bottleneck { x = block(x) }
-        for (i, block) in upsample.enumerated() {
-            // cat([upsample(x), skip]) built in place: the upsampled tensor is never a buffer of
-            // its own (at 512x512 it would be 64 channels, 67 MB).
-            let skip = skips[skips.count - i - 2]
-            let cat = Tensor(uninitializedChannels: x.channels + skip.channels, height: 2 * x.height, width: 2 * x.width)
-            Profile.measure(.resize) {
-                upsampleNearest2x(input: x.data, channels: x.channels, height: x.height, width: x.width, output: cat.data)
-                (cat.data + x.channels * cat.plane).update(from: skip.data, count: skip.count)
-            }
-            x = block(cat)
+        // block(cat([nearest2x(x), skip])), reading both in place: neither the upsampled tensor
+        // nor the concatenation is built (at 512x512 they would be 67 and 100 MB). Each skip is
+        // dropped once used; the deepest one is x itself.
+        skips.removeLast()
+        for block in upsample {
+            x = block(upsampling: x, concatenatedWith: skips.removeLast())
         }
         let out3 = heads(x)
         let (change, alpha, delta) = (out3[0], out3[1], out3[2])
