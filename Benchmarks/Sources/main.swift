@@ -29,13 +29,15 @@ func option(_ flag: String) -> String? {
     return args[i + 1]
 }
 
-/// Peak resident memory of this process so far (VmHWM), in MB.
-func peakRSSMegabytes() -> Double {
+/// A memory figure of this process from /proc/self/status (VmHWM: peak resident; RssAnon,
+/// RssFile: resident now, anonymous and file-backed), in MB.
+func procStatusMegabytes(_ field: String) -> Double {
     guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field + ":") }),
           let kb = Double(line.split(separator: " ").dropFirst().first ?? "") else { return -1 }
     return kb / 1024
 }
+func peakRSSMegabytes() -> Double { procStatusMegabytes("VmHWM") }
 
 func summary(_ xs: [Double]) -> [String: Double] {
     let s = xs.sorted()
@@ -93,6 +95,7 @@ if let weights = option("--pipeline") {
         "kernels": kernels, "peak_rss_mb": peakRSSMegabytes(),
         "peak_live_activations_mb": Double(BufferPool.shared.statistics.peakLive) / 1048576,
         "idle_pool_mb": Double(BufferPool.shared.statistics.idle) / 1048576,
+        "rss_anon_mb": procStatusMegabytes("RssAnon"), "rss_file_mb": procStatusMegabytes("RssFile"),
     ]
     let json = try JSONSerialization.data(withJSONObject: result, options: [.prettyPrinted, .sortedKeys])
     if let out = option("--json") { try json.write(to: URL(fileURLWithPath: out)) }

@@ -62,6 +62,8 @@ final class BufferPool: @unchecked Sendable {
     private let lock = NSLock()
     private var idle: [Int: [UnsafeMutablePointer<Float>]] = [:]
     private var idleBytes = 0
+    /// The real size of every buffer handed out (a best fit may be larger than asked for).
+    private var capacity: [UnsafeMutablePointer<Float>: Int] = [:]
     private var liveBytes = 0
     private var peakLive = 0
     let capacityBytes: Int = {
@@ -81,37 +83,61 @@ final class BufferPool: @unchecked Sendable {
     /// released, turns the result into NaN instead of silently into something plausible.
     nonisolated(unsafe) static var poison = false
 
+    /// The size a buffer for `count` floats really has: counts above 4096 are rounded up to
+    /// one of 8 sizes per power of two (at most 12.5% more), so a buffer freed by one shape
+    /// serves the next shape of about its size instead of idling beside a new allocation.
+    static func sizeClass(_ count: Int) -> Int {
+        guard count > 4096 else { return count }
+        let step = 1 << (Int.bitWidth - count.leadingZeroBitCount - 4)
+        return (count + step - 1) / step * step
+    }
+
     func take(_ count: Int) -> UnsafeMutablePointer<Float> {
-        let p = takeBuffer(count)
-        if Self.poison { p.update(repeating: .nan, count: count) }
+        let size = Self.sizeClass(count)
+        let p = takeBuffer(size)
+        if Self.poison { p.update(repeating: .nan, count: size) }
         return p
     }
 
     private func takeBuffer(_ count: Int) -> UnsafeMutablePointer<Float> {
         lock.lock()
-        liveBytes += count * 4
-        peakLive = max(peakLive, liveBytes)
-        if var list = idle[count], let p = list.popLast() {
-            idle[count] = list
-            idleBytes -= count * 4
+        // Best fit among idle buffers of at least `count` and at most twice that.
+        var best = Int.max
+        for (size, list) in idle where size >= count && size <= 2 * count && size < best && !list.isEmpty { best = size }
+        if best != Int.max, var list = idle[best], let p = list.popLast() {
+            idle[best] = list
+            idleBytes -= best * 4
+            liveBytes += best * 4
+            peakLive = max(peakLive, liveBytes)
+            capacity[p] = best
             lock.unlock()
             return p
         }
+        liveBytes += count * 4
+        peakLive = max(peakLive, liveBytes)
         lock.unlock()
         var raw: UnsafeMutableRawPointer?
         guard posix_memalign(&raw, 64, count * MemoryLayout<Float>.stride) == 0, let raw else {
             fatalError("out of memory allocating \(count) floats")
         }
-        return raw.bindMemory(to: Float.self, capacity: count)
+        let p = raw.bindMemory(to: Float.self, capacity: count)
+        lock.lock()
+        capacity[p] = count
+        lock.unlock()
+        return p
     }
 
+    /// Gives back a buffer `take` handed out.
     func give(_ p: UnsafeMutablePointer<Float>, count: Int) {
-        if Self.poison { p.update(repeating: .nan, count: count) }
         lock.lock()
-        liveBytes -= count * 4
-        if idleBytes + count * 4 <= capacityBytes {
-            idle[count, default: []].append(p)
-            idleBytes += count * 4
+        let size = capacity.removeValue(forKey: p) ?? Self.sizeClass(count)
+        lock.unlock()
+        if Self.poison { p.update(repeating: .nan, count: size) }
+        lock.lock()
+        liveBytes -= size * 4
+        if idleBytes + size * 4 <= capacityBytes {
+            idle[size, default: []].append(p)
+            idleBytes += size * 4
             lock.unlock()
         } else {
             lock.unlock()
