@@ -32,7 +32,9 @@ var systemLibraries: [Target] {
 
 var library: [Target] {
     [
-        .target(name: "TalkingHead", dependencies: ["CBLAS", "CPNG"]),
+        // AVX2 / AVX-512 inner loops, chosen at run time (function target attributes, no flags).
+        .target(name: "CKernels", path: "Sources/CKernels"),
+        .target(name: "TalkingHead", dependencies: ["CBLAS", "CPNG", "CKernels"]),
     ]
 }
 
@@ -56,7 +58,7 @@ var executables: [Target] {
 var tests: [Target] {
     [
         // Kernels against naive loops and against PyTorch fixtures (committed, small).
-        .testTarget(name: "KernelTests", dependencies: ["TalkingHead"],
+        .testTarget(name: "KernelTests", dependencies: ["TalkingHead", "CKernels"],
                     exclude: ["Fixtures"]),
         // Loading: safetensors reader on tiny generated files, malformed ones included.
         .testTarget(name: "LoadingTests", dependencies: ["TalkingHead"]),

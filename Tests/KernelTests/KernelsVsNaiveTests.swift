@@ -1,4 +1,5 @@
 import Foundation
+import CKernels
 import XCTest
 @testable import TalkingHead
 
@@ -47,7 +48,21 @@ final class KernelsVsNaiveTests: XCTestCase {
         }
     }
 
+    /// Depthwise and separable kernels on every inner loop this CPU can run: the portable Swift
+    /// loops, and the C AVX2 and AVX-512 loops where available (the other tests run the best).
+    func testEveryVectorPath() {
+        let detected = vectorLevel
+        defer { vectorLevel = detected }
+        for level in 0..<Int(th_vector_level()) {
+            vectorLevel = level
+            testDepthwise()
+            testSeparableConvolution()
+            testSeparableConvolutionOfUpsampledConcat()
+        }
+    }
+
     func testDepthwise() {
+        let path = vectorLevel > 0 ? "vector level \(vectorLevel)" : "portable"
         for (c, h, w, k, s, p) in [(3, 13, 11, 3, 1, 1), (7, 1, 1, 3, 1, 1), (5, 12, 10, 4, 2, 1), (5, 13, 11, 4, 2, 1),
                                    (17, 9, 40, 7, 1, 3), (2, 3, 5, 4, 2, 1), (3, 35, 37, 3, 1, 1), (4, 34, 70, 4, 2, 1)] {
             let x = random(c * h * w), wt = random(c * k * k)
@@ -56,7 +71,7 @@ final class KernelsVsNaiveTests: XCTestCase {
                             kernel: k, stride: s, padding: p, output: out.data)
             let want = Naive.conv2d(Planes(c: c, h: h, w: w, v: x.map(Double.init)), weight: wt.map(Double.init), cout: c,
                                     k: k, stride: s, padding: p, groups: c, bias: nil)
-            check(out, want, "depthwise \(c)ch \(k)x\(k) s\(s) \(h)x\(w)")
+            check(out, want, "depthwise \(c)ch \(k)x\(k) s\(s) \(h)x\(w) \(path)")
         }
     }
 

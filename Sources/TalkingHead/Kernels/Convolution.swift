@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 // Convolutions on batch-1 NCHW float32 planes. Each kernel has a naive twin in
@@ -224,6 +225,11 @@ struct DepthwiseGeometry {
     func scratchCount(rows: Int) -> Int { ((rows - 1) * s + k) * rowStride }
 }
 
+/// What the CPU offers the C inner loops (CKernels): 2 AVX-512, 1 AVX2 + FMA, 0 neither (the
+/// Swift SIMD loops run). `TALKING_HEAD_PORTABLE=1` forces 0, for comparison; tests set it to
+/// check both paths.
+nonisolated(unsafe) var vectorLevel: Int = ProcessInfo.processInfo.environment["TALKING_HEAD_PORTABLE"] == "1" ? 0 : Int(th_vector_level())
+
 /// Output rows `rows` of one channel's depthwise convolution.
 /// input [h, w] (or, `upsampled`, [h/2, w/2] read as its nearest 2x upsampling; stride 1),
 /// weight [k, k] -> output [rows.count, wo].
@@ -285,6 +291,10 @@ func depthwiseRows(
             wv[ky * k + kx] = SIMD8(repeating: wk[ky * k + kx])
             tapOffset[ky * k + kx] = ky * rowStride + (s == 1 ? kx : (kx & 1) * half + (kx >> 1))
         }
+    }
+    if vectorLevel > 0 {
+        th_depthwise_rows(Int32(vectorLevel), padded, rowStride, s, wk, tapOffset, taps, rows.count, wo, dst)
+        return
     }
     for oy in 0..<rows.count {
         let out = dst + oy * wo

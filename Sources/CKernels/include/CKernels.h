@@ -1,0 +1,19 @@
+#ifndef TALKING_HEAD_CKERNELS_H
+#define TALKING_HEAD_CKERNELS_H
+
+// Inner loops that gain from 8- and 16-wide vectors with FMA. Swift code compiles for
+// baseline x86-64 (SSE) and a package cannot raise that without unsafeFlags, so these are C
+// functions with per-function target attributes, chosen at run time by what the CPU has.
+
+// 2 = AVX-512F, 1 = AVX2 + FMA, 0 = neither (callers use their portable path).
+int th_vector_level(void);
+
+// Output rows of one channel's depthwise convolution from a zero-padded scratch:
+// out[oy * wo + x] = sum over t < taps of w[t] * padded[oy * s * row_stride + tap_offset[t] + x]
+// for oy < rows, x < wo. Every read index is inside the scratch the caller allocated
+// (row_stride holds 16 spare floats per row). `level` (1 or 2, at most th_vector_level())
+// picks the AVX2 or the AVX-512 loop.
+void th_depthwise_rows(int level, const float *padded, long row_stride, long s, const float *w,
+                       const long *tap_offset, long taps, long rows, long wo, float *out);
+
+#endif
