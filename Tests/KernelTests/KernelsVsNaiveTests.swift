@@ -36,7 +36,8 @@ final class KernelsVsNaiveTests: XCTestCase {
         for (cin, cout, h, w, k, s, p, bias) in [
             (5, 7, 13, 11, 3, 1, 1, true), (3, 4, 17, 15, 7, 1, 3, false), (4, 6, 12, 10, 4, 2, 1, false),
             (4, 6, 13, 11, 4, 2, 1, true), (9, 6, 5, 3, 1, 1, 0, true), (1, 2, 1, 1, 3, 1, 1, true),
-            (40, 3, 200, 200, 3, 1, 1, true),  // several im2col bands
+            (40, 3, 200, 200, 3, 1, 1, true),  // several im2col bands (direct 3x3: several row bands)
+            (32, 10, 37, 70, 3, 1, 1, true), (7, 17, 9, 33, 3, 1, 1, false),  // direct 3x3: 2 groups of 8, x tails
         ] {
             let x = random(cin * h * w), wt = random(cout * cin * k * k), b = random(cout)
             let out = Tensor(channels: cout, height: (h + 2 * p - k) / s + 1, width: (w + 2 * p - k) / s + 1)
@@ -58,6 +59,7 @@ final class KernelsVsNaiveTests: XCTestCase {
             testDepthwise()
             testSeparableConvolution()
             testSeparableConvolutionOfUpsampledConcat()
+            testConv2dGeneralAndPointwise()
         }
     }
 

@@ -16,4 +16,15 @@ int th_vector_level(void);
 void th_depthwise_rows(int level, const float *padded, long row_stride, long s, const float *w,
                        const long *tap_offset, long taps, long rows, long wo, float *out);
 
+// A band of output rows of a 3x3, stride-1 convolution with few output channels (the stacked
+// output heads), directly instead of by im2col + sgemm, whose small M wastes the sgemm kernel.
+// padded: cin planes of (rows + 2) rows x row_stride floats, zero-padded by one pixel left,
+//         right, top and bottom (column x + 1 of padded row r is input row r - 1 of the band,
+//         column x), at least wo + 2 + 16 floats per row; chan_stride floats apart.
+// weight [cout, cin, 3, 3], bias [cout] or NULL.
+// out: channel o, band row oy, column x at out[o * out_plane + oy * wo + x].
+void th_conv3x3_rows(int level, const float *padded, long cin, long chan_stride, long row_stride,
+                     const float *weight, const float *bias, long cout, long rows, long wo,
+                     float *out, long out_plane);
+
 #endif

@@ -41,6 +41,10 @@ func conv2d(
         conv1x1(input: input, cin: cin, plane: h * w, weight: weight, cout: cout, bias: bias, output: output)
         return
     }
+    if k == 3 && s == 1 && p == 1 && cout <= 32 && vectorLevel > 0 {
+        conv3x3Direct(input: input, cin: cin, height: h, width: w, weight: weight, cout: cout, bias: bias, output: output)
+        return
+    }
     let rowsK = cin * k * k
     // Bands of about 1M floats of im2col matrix (4 MB), at least one output row.
     let bandRows = max(1, min(ho, (1 << 20) / max(1, rowsK * wo)))
@@ -83,6 +87,48 @@ func conv2d(
         parallelSgemm(m: cout, n: n, k: rowsK, a: weight, lda: rowsK, b: columns, ldb: n,
               c: output + oy0 * wo, ldc: outPlane, beta: bias == nil ? 0 : 1)
         oy0 += rows
+    }
+}
+
+/// 3x3, stride 1, padding 1 convolution with few output channels (the stacked output heads),
+/// computed directly by the C vector loops (`th_conv3x3_rows`) over bands of output rows:
+/// im2col + sgemm spends most of its time on the im2col copy when cout is this small.
+/// input [cin, h, w], weight [cout, cin, 3, 3], bias [cout] or nil -> output [cout, h, w].
+/// Needs `vectorLevel > 0`.
+func conv3x3Direct(
+    input: UnsafePointer<Float>, cin: Int, height h: Int, width w: Int,
+    weight: UnsafePointer<Float>, cout: Int, bias: UnsafePointer<Float>?,
+    output: UnsafeMutablePointer<Float>
+) {
+    let rowStride = w + 2 + 16
+    // Rows per band: about 256 Ki floats of padded input, and at least 2 bands per core.
+    let byCache = max(1, (256 << 10) / max(1, cin * rowStride) - 2)
+    let bandRows = max(1, min(byCache, h / (2 * workerCount)))
+    let bands = (h + bandRows - 1) / bandRows
+    let chanStride = (bandRows + 2) * rowStride
+    let level = Int32(vectorLevel)
+    parallelFor(bands) { b in
+        let oy0 = b * bandRows
+        let rows = min(bandRows, h - oy0)
+        let padded = BufferPool.shared.take(cin * chanStride)
+        defer { BufferPool.shared.give(padded, count: cin * chanStride) }
+        for ci in 0..<cin {
+            let src = input + ci * h * w
+            let dst = padded + ci * chanStride
+            for r in 0..<(rows + 2) {
+                let y = oy0 - 1 + r
+                let row = dst + r * rowStride
+                if y < 0 || y >= h {
+                    row.update(repeating: 0, count: rowStride)
+                } else {
+                    row[0] = 0
+                    (row + 1).update(from: src + y * w, count: w)
+                    (row + w + 1).update(repeating: 0, count: rowStride - w - 1)
+                }
+            }
+        }
+        th_conv3x3_rows(level, padded, cin, chanStride, rowStride, weight, bias, cout, rows, w,
+                        output + oy0 * w, h * w)
     }
 }
 
