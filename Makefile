@@ -9,7 +9,7 @@ SUDO          := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 FIXTURES      := Tests/FidelityTests/Generated
 DEMO_OUT      ?= demo
 
-.PHONY: all deps weights build fixtures reference test test-python test-swift test-cli test-example demo bench clean
+.PHONY: all deps weights build fixtures reference test test-python test-swift test-cli test-example demo bench sanitize clean
 
 all: build
 
@@ -67,6 +67,11 @@ demo: deps weights build
 	swift run $(SWIFT_FLAGS) talking-head animate Weights/samples/lambda_00.png Examples/poses/idle.csv \
 	  --output $(DEMO_OUT) --weights Weights
 	@echo "demo: the animation is $(CURDIR)/$(DEMO_OUT)/animation.png (open it in a browser); frames in $(DEMO_OUT)/"
+
+## ThreadSanitizer on the concurrency test, AddressSanitizer/LeakSanitizer on every test target.
+sanitize: deps weights fixtures
+	bash Scripts/sanitize.sh thread
+	bash Scripts/sanitize.sh address
 
 bench: deps weights
 	swift run $(TEST_FLAGS) TalkingHeadBenchmarks
