@@ -9,7 +9,7 @@ SUDO          := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 FIXTURES      := Tests/FidelityTests/Generated
 DEMO_OUT      ?= demo
 
-.PHONY: all deps weights build fixtures reference test test-python test-swift test-cli test-example demo bench sanitize clean
+.PHONY: all deps weights build fixtures reference test test-python test-swift test-cli test-example demo bench sanitize fuzz clean
 
 all: build
 
@@ -72,6 +72,10 @@ demo: deps weights build
 sanitize: deps weights fixtures
 	bash Scripts/sanitize.sh thread
 	bash Scripts/sanitize.sh address
+
+## libFuzzer on the PNG, pose CSV and safetensors parsers, FUZZ_SECONDS each (default 60).
+fuzz: deps
+	bash Scripts/fuzz.sh $(or $(FUZZ_SECONDS),60)
 
 bench: deps weights
 	swift run $(TEST_FLAGS) TalkingHeadBenchmarks

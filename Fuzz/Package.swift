@@ -1,0 +1,13 @@
+// swift-tools-version:5.9
+import PackageDescription
+
+// libFuzzer targets for the parsers of untrusted input. Built only by Scripts/fuzz.sh with
+// -sanitize=fuzzer,address (libFuzzer supplies main), never by the main package.
+
+let package = Package(
+    name: "TalkingHeadFuzz",
+    dependencies: [.package(name: "TalkingHead", path: "..")],
+    targets: ["FuzzPNG", "FuzzCSV", "FuzzSafeTensors"].map {
+        .executableTarget(name: $0, dependencies: [.product(name: "TalkingHead", package: "TalkingHead")])
+    }
+)
