@@ -66,5 +66,8 @@ var tests: [Target] {
         .testTarget(name: "IOTests", dependencies: ["TalkingHead"]),
         // Networks and the whole pipeline against the upstream implementation, real weights.
         .testTarget(name: "FidelityTests", dependencies: ["TalkingHead"]),
+        // THA v1: networks and chain vs upstream random-weight fixtures (Tests/Fixtures/tha1,
+        // committed, read via #filePath), loading, a full-size random-weight model.
+        .testTarget(name: "V1Tests", dependencies: ["TalkingHead"]),
     ]
 }

@@ -92,7 +92,7 @@ struct Animate: ParsableCommand {
         let dir = URL(fileURLWithPath: output)
         try createOutputFolder(dir)
         let total = sequence.poses.count
-        let size = TalkingHead.imageSize
+        let size = head.outputSize
         let animationURL = dir.appendingPathComponent("animation.png")
         // An animation.png from an earlier run must not outlive a render that fails: it would
         // look like this run's result. The new one appears (by rename) only when complete.

@@ -26,3 +26,9 @@ func applyRGBChange(
                      channels: 3, plane: plane, output: output)
     (output + 3 * plane).update(from: image + 3 * plane, count: plane)
 }
+
+/// y[count] += x, in place (a residual connection `x + f(x)`: float addition is commutative,
+/// so the result is the bits of PyTorch's `x + y`).
+func addInPlace(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count: Int) {
+    parallelRanges(count) { r in for i in r { y[i] += x[i] } }
+}

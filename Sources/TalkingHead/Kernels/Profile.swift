@@ -9,6 +9,7 @@ enum Profile {
         case separable = "separable conv (depthwise + 1x1, banded)"
         case depthwise = "depthwise conv"
         case transposed = "transposed depthwise conv"
+        case transposedFull = "transposed conv (full, THA v1)"
         case norm = "instance norm + activation"
         case gridSample = "grid_sample"
         case resize = "resize / upsample"
@@ -18,6 +19,9 @@ enum Profile {
         case morpherNetwork = "network: face morpher"
         case rotatorNetwork = "network: face-body rotator"
         case editorNetwork = "network: editor"
+        case v1MorpherNetwork = "network: THA v1 face morpher"
+        case v1RotatorNetwork = "network: THA v1 two-algorithm face rotator"
+        case v1CombinerNetwork = "network: THA v1 combiner"
 
         /// True for the whole-network kinds.
         var isNetwork: Bool { rawValue.hasPrefix("network:") }
