@@ -121,8 +121,9 @@ let pw = rand(96 * 96)
 time("conv1x1 96->32 @512", flops: 2 * 96 * 32 * 512 * 512) {
     conv1x1(input: x.data, cin: 96, plane: 512 * 512, weight: pw.data, cout: 32, bias: nil, output: y.data)
 }
+let pw256 = rand(256 * 256)
 time("conv1x1 256->256 @64", flops: 2 * 256 * 256 * 64 * 64) {
-    conv1x1(input: x.data, cin: 256, plane: 64 * 64, weight: w.data, cout: 256, bias: nil, output: y.data)
+    conv1x1(input: x.data, cin: 256, plane: 64 * 64, weight: pw256.data, cout: 256, bias: nil, output: y.data)
 }
 let hw = rand(10 * 32 * 9)
 time("conv3x3 32->10 @512", flops: 2 * 32 * 9 * 10 * 512 * 512) {
