@@ -52,6 +52,7 @@ test-cli: deps weights
 	swift build $(TEST_FLAGS) --product talking-head
 	TALKING_HEAD_WEIGHTS=$(CURDIR)/Weights bash Tests/CLI/bad_inputs.sh .build/release/talking-head
 	TALKING_HEAD_WEIGHTS=$(CURDIR)/Weights bash Tests/CLI/samples_render.sh .build/release/talking-head
+	TALKING_HEAD_WEIGHTS=$(CURDIR)/Weights bash Tests/CLI/v1_animate.sh .build/release/talking-head
 
 ## A separate package using the library by path must keep compiling and running.
 test-example: deps weights
