@@ -1,4 +1,5 @@
 #include "CKernels.h"
+#include <stdlib.h>
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #include <immintrin.h>
@@ -86,19 +87,19 @@ void th_depthwise_rows(int level, const float *padded, long row_stride, long s, 
     else depthwise_rows_avx2(padded, row_stride, s, w, tap_offset, taps, rows, wo, out);
 }
 
-// Output channels per pass of th_conv3x3_rows: 8 channels x 2 vectors of accumulators.
+// Output channels per pass of th_conv_rows: 8 channels x 2 vectors of accumulators.
 #define TH_G 8
 
-// w_group[(ci * 9 + t) * TH_G + g]: weights of output channels o0 + g, zero past cout.
-static void gather_group(const float *weight, long cin, long cout, long o0, float *w_group) {
+// w_group[(ci * kk + t) * TH_G + g]: weights of output channels o0 + g, zero past cout.
+static void gather_group(const float *weight, long cin, long cout, long kk, long o0, float *w_group) {
     for (long ci = 0; ci < cin; ci++)
-        for (long t = 0; t < 9; t++)
+        for (long t = 0; t < kk; t++)
             for (long g = 0; g < TH_G; g++)
-                w_group[(ci * 9 + t) * TH_G + g] = o0 + g < cout ? weight[((o0 + g) * cin + ci) * 9 + t] : 0.0f;
+                w_group[(ci * kk + t) * TH_G + g] = o0 + g < cout ? weight[((o0 + g) * cin + ci) * kk + t] : 0.0f;
 }
 
 __attribute__((target("avx512f")))
-static void conv3x3_rows_avx512(const float *padded, long cin, long chan_stride, long row_stride,
+static void conv_rows_avx512(int k, const float *padded, long cin, long chan_stride, long row_stride,
                                 const float *w_group, const float *bias, long o0, long cout, long rows,
                                 long wo, float *out, long out_plane) {
     long gn = cout - o0 < TH_G ? cout - o0 : TH_G;
@@ -115,13 +116,13 @@ static void conv3x3_rows_avx512(const float *padded, long cin, long chan_stride,
             }
             for (long ci = 0; ci < cin; ci++) {
                 const float *base = padded + ci * chan_stride + oy * row_stride + x;
-                const float *wc = w_group + ci * 9 * TH_G;
-                for (int ky = 0; ky < 3; ky++) {
-                    for (int kx = 0; kx < 3; kx++) {
+                const float *wc = w_group + ci * k * k * TH_G;
+                for (int ky = 0; ky < k; ky++) {
+                    for (int kx = 0; kx < k; kx++) {
                         const float *r = base + ky * row_stride + kx;
                         __m512 v0 = _mm512_maskz_loadu_ps(m0, r);
                         __m512 v1 = _mm512_maskz_loadu_ps(m1, r + 16);
-                        const float *wt = wc + (ky * 3 + kx) * TH_G;
+                        const float *wt = wc + (ky * k + kx) * TH_G;
                         for (int g = 0; g < TH_G; g++) {
                             __m512 wv = _mm512_set1_ps(wt[g]);
                             a[g][0] = _mm512_fmadd_ps(wv, v0, a[g][0]);
@@ -140,7 +141,7 @@ static void conv3x3_rows_avx512(const float *padded, long cin, long chan_stride,
 }
 
 __attribute__((target("avx2,fma")))
-static void conv3x3_rows_avx2(const float *padded, long cin, long chan_stride, long row_stride,
+static void conv_rows_avx2(int k, const float *padded, long cin, long chan_stride, long row_stride,
                               const float *w_group, const float *bias, long o0, long cout, long rows,
                               long wo, float *out, long out_plane) {
     long gn = cout - o0 < TH_G ? cout - o0 : TH_G;
@@ -151,11 +152,11 @@ static void conv3x3_rows_avx2(const float *padded, long cin, long chan_stride, l
             for (int g = 0; g < TH_G; g++) a[g] = _mm256_set1_ps((bias && o0 + g < cout) ? bias[o0 + g] : 0.0f);
             for (long ci = 0; ci < cin; ci++) {
                 const float *base = padded + ci * chan_stride + oy * row_stride + x;
-                const float *wc = w_group + ci * 9 * TH_G;
-                for (int ky = 0; ky < 3; ky++) {
-                    for (int kx = 0; kx < 3; kx++) {
+                const float *wc = w_group + ci * k * k * TH_G;
+                for (int ky = 0; ky < k; ky++) {
+                    for (int kx = 0; kx < k; kx++) {
                         __m256 v = _mm256_loadu_ps(base + ky * row_stride + kx);
-                        const float *wt = wc + (ky * 3 + kx) * TH_G;
+                        const float *wt = wc + (ky * k + kx) * TH_G;
                         for (int g = 0; g < TH_G; g++) a[g] = _mm256_fmadd_ps(_mm256_set1_ps(wt[g]), v, a[g]);
                     }
                 }
@@ -166,9 +167,9 @@ static void conv3x3_rows_avx2(const float *padded, long cin, long chan_stride, l
             for (long g = 0; g < gn; g++) {
                 float acc = bias ? bias[o0 + g] : 0.0f;
                 for (long ci = 0; ci < cin; ci++)
-                    for (int ky = 0; ky < 3; ky++)
-                        for (int kx = 0; kx < 3; kx++)
-                            acc = __builtin_fmaf(w_group[(ci * 9 + ky * 3 + kx) * TH_G + g],
+                    for (int ky = 0; ky < k; ky++)
+                        for (int kx = 0; kx < k; kx++)
+                            acc = __builtin_fmaf(w_group[(ci * k * k + ky * k + kx) * TH_G + g],
                                                  padded[ci * chan_stride + (oy + ky) * row_stride + x + kx], acc);
                 out[(o0 + g) * out_plane + oy * wo + x] = acc;
             }
@@ -176,25 +177,27 @@ static void conv3x3_rows_avx2(const float *padded, long cin, long chan_stride, l
     }
 }
 
-void th_conv3x3_rows(int level, const float *padded, long cin, long chan_stride, long row_stride,
-                     const float *weight, const float *bias, long cout, long rows, long wo,
-                     float *out, long out_plane) {
-    float *w_group = (float *)__builtin_alloca((size_t)cin * 9 * TH_G * sizeof(float));
+void th_conv_rows(int level, int k, const float *padded, long cin, long chan_stride, long row_stride,
+                  const float *weight, const float *bias, long cout, long rows, long wo,
+                  float *out, long out_plane) {
+    float *w_group = (float *)malloc((size_t)cin * k * k * TH_G * sizeof(float));
+    if (!w_group) abort();
     for (long o0 = 0; o0 < cout; o0 += TH_G) {
-        gather_group(weight, cin, cout, o0, w_group);
+        gather_group(weight, cin, cout, (long)k * k, o0, w_group);
         if (level == 2)
-            conv3x3_rows_avx512(padded, cin, chan_stride, row_stride, w_group, bias, o0, cout, rows, wo, out, out_plane);
+            conv_rows_avx512(k, padded, cin, chan_stride, row_stride, w_group, bias, o0, cout, rows, wo, out, out_plane);
         else
-            conv3x3_rows_avx2(padded, cin, chan_stride, row_stride, w_group, bias, o0, cout, rows, wo, out, out_plane);
+            conv_rows_avx2(k, padded, cin, chan_stride, row_stride, w_group, bias, o0, cout, rows, wo, out, out_plane);
     }
+    free(w_group);
 }
 
 #else
 int th_vector_level(void) { return 0; }
-void th_conv3x3_rows(int level, const float *padded, long cin, long chan_stride, long row_stride,
-                     const float *weight, const float *bias, long cout, long rows, long wo,
-                     float *out, long out_plane) {
-    (void)level; (void)padded; (void)cin; (void)chan_stride; (void)row_stride; (void)weight; (void)bias;
+void th_conv_rows(int level, int k, const float *padded, long cin, long chan_stride, long row_stride,
+                  const float *weight, const float *bias, long cout, long rows, long wo,
+                  float *out, long out_plane) {
+    (void)level; (void)k; (void)padded; (void)cin; (void)chan_stride; (void)row_stride; (void)weight; (void)bias;
     (void)cout; (void)rows; (void)wo; (void)out; (void)out_plane;
 }
 void th_depthwise_rows(int level, const float *padded, long row_stride, long s, const float *w,

@@ -38,6 +38,11 @@ final class KernelsVsNaiveTests: XCTestCase {
             (4, 6, 13, 11, 4, 2, 1, true), (9, 6, 5, 3, 1, 1, 0, true), (1, 2, 1, 1, 3, 1, 1, true),
             (40, 3, 200, 200, 3, 1, 1, true),  // several im2col bands (direct 3x3: several row bands)
             (32, 10, 37, 70, 3, 1, 1, true), (7, 17, 9, 33, 3, 1, 1, false),  // direct 3x3: 2 groups of 8, x tails
+            // shifted taps (planes of 8192 or more outputs): many row bands, one band (split inside), 5x5 p1 (p < k/2), 4x4 s2 odd sizes, 6x6 s2 p2
+            (17, 40, 150, 61, 7, 1, 3, true), (33, 35, 90, 91, 3, 1, 1, false), (16, 5, 99, 88, 5, 1, 1, true), (18, 33, 1, 9000, 3, 1, 1, true),
+            (5, 36, 271, 67, 4, 2, 1, true), (4, 4, 210, 209, 6, 2, 2, false),
+            // im2col fallback: stride 2 odd kernel, few input channels; direct 7x7 (few outputs)
+            (2, 3, 9, 7, 3, 2, 1, true), (6, 40, 30, 21, 7, 1, 3, true), (20, 12, 40, 37, 7, 1, 3, true),
         ] {
             let x = random(cin * h * w), wt = random(cout * cin * k * k), b = random(cout)
             let out = Tensor(channels: cout, height: (h + 2 * p - k) / s + 1, width: (w + 2 * p - k) / s + 1)
@@ -131,13 +136,17 @@ final class KernelsVsNaiveTests: XCTestCase {
             check(out, Naive.convTranspose2d(Planes(c: c, h: h, w: w, v: x.map(Double.init)), weight: wt.map(Double.init),
                                              cout: c, k: 4, stride: 2, padding: 1, groups: c), "transposed depthwise \(c)ch \(h)x\(w)")
         }
-        let (cin, cout, h, w) = (3, 5, 6, 7)
-        let x = random(cin * h * w), wt = random(cin * cout * 16)
-        let out = Tensor(channels: cout, height: 2 * h, width: 2 * w)
-        convTranspose2d(input: tensor(cin, h, w, x).data, cin: cin, height: h, width: w, weight: tensor(1, 1, wt.count, wt).data,
-                        cout: cout, kernel: 4, stride: 2, padding: 1, output: out.data)
-        check(out, Naive.convTranspose2d(Planes(c: cin, h: h, w: w, v: x.map(Double.init)), weight: wt.map(Double.init),
-                                         cout: cout, k: 4, stride: 2, padding: 1, groups: 1), "transposed full 3->5")
+        // Full transposed 4x4 s2 p1 (shifted taps per output phase: one band, many bands), and
+        // 3x3 s2 p1 through the col2im fallback.
+        for (cin, cout, h, w, k) in [(3, 5, 6, 7, 4), (9, 34, 70, 45, 4), (1, 1, 1, 1, 4), (3, 5, 6, 7, 3)] {
+            let x = random(cin * h * w), wt = random(cin * cout * k * k)
+            let (ho, wo) = ((h - 1) * 2 - 2 + k, (w - 1) * 2 - 2 + k)
+            let out = Tensor(channels: cout, height: ho, width: wo)
+            convTranspose2d(input: tensor(cin, h, w, x).data, cin: cin, height: h, width: w, weight: tensor(1, 1, wt.count, wt).data,
+                            cout: cout, kernel: k, stride: 2, padding: 1, output: out.data)
+            check(out, Naive.convTranspose2d(Planes(c: cin, h: h, w: w, v: x.map(Double.init)), weight: wt.map(Double.init),
+                                             cout: cout, k: k, stride: 2, padding: 1, groups: 1), "transposed full \(cin)->\(cout) \(k)x\(k) \(h)x\(w)")
+        }
     }
 
     func testInstanceNormAndActivations() {

@@ -16,15 +16,15 @@ int th_vector_level(void);
 void th_depthwise_rows(int level, const float *padded, long row_stride, long s, const float *w,
                        const long *tap_offset, long taps, long rows, long wo, float *out);
 
-// A band of output rows of a 3x3, stride-1 convolution with few output channels (the stacked
-// output heads), directly instead of by im2col + sgemm, whose small M wastes the sgemm kernel.
-// padded: cin planes of (rows + 2) rows x row_stride floats, zero-padded by one pixel left,
-//         right, top and bottom (column x + 1 of padded row r is input row r - 1 of the band,
-//         column x), at least wo + 2 + 16 floats per row; chan_stride floats apart.
-// weight [cout, cin, 3, 3], bias [cout] or NULL.
+// A band of output rows of a k x k (k odd), stride-1, 'same'-padded convolution with few output
+// channels (output heads), directly instead of by im2col + sgemm, whose small M wastes the sgemm
+// kernel. padded: cin planes of (rows + k - 1) rows x row_stride floats, zero-padded by k / 2
+//         pixels on every side (column x + k/2 of padded row r is input row r - k/2 of the band,
+//         column x), at least wo + k - 1 + 16 floats per row; chan_stride floats apart.
+// weight [cout, cin, k, k], bias [cout] or NULL.
 // out: channel o, band row oy, column x at out[o * out_plane + oy * wo + x].
-void th_conv3x3_rows(int level, const float *padded, long cin, long chan_stride, long row_stride,
-                     const float *weight, const float *bias, long cout, long rows, long wo,
-                     float *out, long out_plane);
+void th_conv_rows(int level, int k, const float *padded, long cin, long chan_stride, long row_stride,
+                  const float *weight, const float *bias, long cout, long rows, long wo,
+                  float *out, long out_plane);
 
 #endif

@@ -26,7 +26,8 @@ func conv1x1(
           c: output, ldc: plane, beta: bias == nil ? 0 : 1)
 }
 
-/// General (groups = 1) convolution by im2col over bands of output rows and sgemm.
+/// General (groups = 1) convolution: 1x1 as one sgemm, 3x3 with few outputs directly, stride 1
+/// and stride 2 (even kernel) as shifted-tap sgemms (`ShiftedConvolution.swift`), else im2col.
 /// input [cin, h, w], weight [cout, cin, k, k], bias [cout] or nil
 /// -> output [cout, ho, wo] with ho = (h + 2p - k) / s + 1 (likewise wo).
 func conv2d(
@@ -35,19 +36,45 @@ func conv2d(
     bias: UnsafePointer<Float>?,
     output: UnsafeMutablePointer<Float>
 ) {
-    let ho = convOutputSize(h, kernel: k, stride: s, padding: p)
-    let wo = convOutputSize(w, kernel: k, stride: s, padding: p)
     if k == 1 && s == 1 && p == 0 {
         conv1x1(input: input, cin: cin, plane: h * w, weight: weight, cout: cout, bias: bias, output: output)
         return
     }
-    if k == 3 && s == 1 && p == 1 && cout <= 32 && vectorLevel > 0 {
-        conv3x3Direct(input: input, cin: cin, height: h, width: w, weight: weight, cout: cout, bias: bias, output: output)
+    if s == 1 && k % 2 == 1 && p == k / 2 && cout <= 32 && vectorLevel > 0 {
+        convDirect(input: input, cin: cin, height: h, width: w, weight: weight, cout: cout, kernel: k, bias: bias, output: output)
         return
     }
+    // Shifted taps win on large planes (measured at 256x256: 7x7 128->64 846 -> 623 ms, 4x4 s2
+    // 64->128 71 -> 62 ms); on small ones (32x32, 512 channels) im2col's single long sgemm is faster.
+    let largePlane = convOutputSize(h, kernel: k, stride: s, padding: p) * convOutputSize(w, kernel: k, stride: s, padding: p) >= 8192
+    if s == 1 && p < k && cin >= 16 && largePlane {
+        conv2dShifted(input: input, cin: cin, height: h, width: w, weight: weight, cout: cout, kernel: k,
+                      padding: p, bias: bias, output: output)
+        return
+    }
+    if s == 2 && k % 2 == 0 && p < k && cin >= 4 && largePlane {
+        conv2dStride2Shifted(input: input, cin: cin, height: h, width: w, weight: weight, cout: cout, kernel: k,
+                             padding: p, bias: bias, output: output)
+        return
+    }
+    conv2dIm2col(input: input, cin: cin, height: h, width: w, weight: weight, cout: cout, kernel: k, stride: s,
+                 padding: p, bias: bias, output: output)
+}
+
+/// General (groups = 1) convolution by im2col over bands of output rows and sgemm: the fallback
+/// of `conv2d` for strides and kernels `ShiftedConvolution.swift` does not cover.
+/// input [cin, h, w], weight [cout, cin, k, k], bias [cout] or nil -> output [cout, ho, wo].
+func conv2dIm2col(
+    input: UnsafePointer<Float>, cin: Int, height h: Int, width w: Int,
+    weight: UnsafePointer<Float>, cout: Int, kernel k: Int, stride s: Int, padding p: Int,
+    bias: UnsafePointer<Float>?,
+    output: UnsafeMutablePointer<Float>
+) {
+    let ho = convOutputSize(h, kernel: k, stride: s, padding: p)
+    let wo = convOutputSize(w, kernel: k, stride: s, padding: p)
     let rowsK = cin * k * k
     // Bands of about 1M floats of im2col matrix (4 MB), at least one output row.
-    let bandRows = max(1, min(ho, (1 << 20) / max(1, rowsK * wo)))
+    let bandRows = max(1, min(ho, (1 << 22) / max(1, rowsK * wo)))
     let columns = BufferPool.shared.take(rowsK * bandRows * wo)
     defer { BufferPool.shared.give(columns, count: rowsK * bandRows * wo) }
     let outPlane = ho * wo
@@ -90,22 +117,24 @@ func conv2d(
     }
 }
 
-/// 3x3, stride 1, padding 1 convolution with few output channels (the stacked output heads),
-/// computed directly by the C vector loops (`th_conv3x3_rows`) over bands of output rows:
-/// im2col + sgemm spends most of its time on the im2col copy when cout is this small.
-/// input [cin, h, w], weight [cout, cin, 3, 3], bias [cout] or nil -> output [cout, h, w].
+/// k x k (k odd), stride 1, padding k / 2 convolution with few output channels (the stacked
+/// output heads: 3x3 in THA3, 7x7 in THA v1), computed directly by the C vector loops
+/// (`th_conv_rows`) over bands of output rows: im2col + sgemm spends most of its time on the
+/// im2col copy when cout is this small, and the shifted-tap sgemms on packing.
+/// input [cin, h, w], weight [cout, cin, k, k], bias [cout] or nil -> output [cout, h, w].
 /// Needs `vectorLevel > 0`.
-func conv3x3Direct(
+func convDirect(
     input: UnsafePointer<Float>, cin: Int, height h: Int, width w: Int,
-    weight: UnsafePointer<Float>, cout: Int, bias: UnsafePointer<Float>?,
+    weight: UnsafePointer<Float>, cout: Int, kernel k: Int, bias: UnsafePointer<Float>?,
     output: UnsafeMutablePointer<Float>
 ) {
-    let rowStride = w + 2 + 16
+    let p = k / 2
+    let rowStride = w + 2 * p + 16
     // Rows per band: about 256 Ki floats of padded input, and at least 2 bands per core.
-    let byCache = max(1, (256 << 10) / max(1, cin * rowStride) - 2)
+    let byCache = max(1, (256 << 10) / max(1, cin * rowStride) - 2 * p)
     let bandRows = max(1, min(byCache, h / (2 * workerCount)))
     let bands = (h + bandRows - 1) / bandRows
-    let chanStride = (bandRows + 2) * rowStride
+    let chanStride = (bandRows + 2 * p) * rowStride
     let level = Int32(vectorLevel)
     parallelFor(bands) { b in
         let oy0 = b * bandRows
@@ -115,20 +144,20 @@ func conv3x3Direct(
         for ci in 0..<cin {
             let src = input + ci * h * w
             let dst = padded + ci * chanStride
-            for r in 0..<(rows + 2) {
-                let y = oy0 - 1 + r
+            for r in 0..<(rows + 2 * p) {
+                let y = oy0 - p + r
                 let row = dst + r * rowStride
                 if y < 0 || y >= h {
                     row.update(repeating: 0, count: rowStride)
                 } else {
-                    row[0] = 0
-                    (row + 1).update(from: src + y * w, count: w)
-                    (row + w + 1).update(repeating: 0, count: rowStride - w - 1)
+                    row.update(repeating: 0, count: p)
+                    (row + p).update(from: src + y * w, count: w)
+                    (row + w + p).update(repeating: 0, count: rowStride - w - p)
                 }
             }
         }
-        th_conv3x3_rows(level, padded, cin, chanStride, rowStride, weight, bias, cout, rows, w,
-                        output + oy0 * w, h * w)
+        th_conv_rows(level, Int32(k), padded, cin, chanStride, rowStride, weight, bias, cout, rows, w,
+                     output + oy0 * w, h * w)
     }
 }
 
@@ -469,12 +498,17 @@ func depthwiseConvTranspose2d(
 
 /// Full transposed convolution (groups = 1, no bias), as `ConvTranspose2d(cin, cout, k, s, p)`.
 /// input [cin, h, w], weight [cin, cout, k, k] -> output [cout, ho, wo], ho = (h - 1) * s - 2p + k.
-/// Computed as one sgemm (weightᵀ x input) into per-tap columns, then a col2im scatter.
+/// 4x4 stride 2 padding 1 goes to `convTranspose2dShifted`; other shapes are computed as one sgemm
+/// (weightᵀ x input) into per-tap columns, then a col2im scatter.
 func convTranspose2d(
     input: UnsafePointer<Float>, cin: Int, height h: Int, width w: Int,
     weight: UnsafePointer<Float>, cout: Int, kernel k: Int, stride s: Int, padding p: Int,
     output: UnsafeMutablePointer<Float>
 ) {
+    if k == 4 && s == 2 && p == 1 {
+        convTranspose2dShifted(input: input, cin: cin, height: h, width: w, weight: weight, cout: cout, output: output)
+        return
+    }
     let ho = (h - 1) * s - 2 * p + k
     let wo = (w - 1) * s - 2 * p + k
     let plane = h * w
