@@ -6,8 +6,9 @@ same thread count; prints JSON and a Markdown table for Benchmarks/RESULTS.md.
 Run through Benchmarks/run_side_by_side.sh, which installs what this needs. Measures:
 - time per pose (median and spread; all 45 parameters random and different every pose; the
   eyebrow decomposer cached on both sides), per network and (TalkingHead) per kernel kind;
-- the same with 1 thread;
-- `talking-head animate` over 100 frames: frames per second and peak resident memory;
+- the same with 1 thread (both sides pinned to one core with `taskset`, on the first half of the poses);
+- `talking-head animate` over 100 frames with 1 and 2 frames in flight (`--jobs`): frames per
+  second and peak resident memory;
 - process start to first frame written (`talking-head pose`), median of 3;
 - the reference's peak memory.
 """
@@ -16,6 +17,7 @@ import json
 import os
 import platform
 import random
+import shutil
 import subprocess
 import sys
 import time
@@ -36,6 +38,11 @@ def parameters():
         result.append((f[1], low, high))
     assert len(result) == 45, result
     return result
+
+
+def pinned(cmd, threads):
+    """cmd on one core (taskset) when threads is 1, so that no library can use a second one."""
+    return (["taskset", "-c", "0"] + cmd) if threads == 1 and shutil.which("taskset") else cmd
 
 
 def run_child(cmd, env=None):
@@ -87,7 +94,7 @@ def main():
         if n is not None:
             p = os.path.join(a.out, "poses-%d.json" % n)
             json.dump({"poses": poses[:n]}, open(p, "w"))
-        run_child([BENCH, "--pipeline", weights, "--image", a.image, "--poses", p, "--json", path], env)
+        run_child(pinned([BENCH, "--pipeline", weights, "--image", a.image, "--poses", p, "--json", path], threads), env)
         return json.load(open(path))
 
     def reference(threads, onnx, n=None):
@@ -99,7 +106,7 @@ def main():
                "--image", a.image, "--threads", str(threads), "--json", path]
         if onnx:
             cmd += ["--onnx-dir", os.path.join(a.out, "onnx")]
-        run_child(cmd)
+        run_child(pinned(cmd, threads))
         return json.load(open(path))
 
     print("TalkingHead, %d threads, %d poses ..." % (a.threads, a.poses), file=sys.stderr)
@@ -107,7 +114,7 @@ def main():
     print("reference, %d threads ..." % a.threads, file=sys.stderr)
     result["reference"] = reference(a.threads, not a.no_onnx)
     print("1 thread ...", file=sys.stderr)
-    n1 = max(3, a.poses // 4)
+    n1 = max(3, a.poses // 2)
     result["swift_1_thread"] = swift(1, n1)
     result["reference_1_thread"] = reference(1, False, n1)
 
@@ -117,9 +124,10 @@ def main():
         f.write(",".join(n for n, _, _ in params) + "\n")
         for k in range(100):
             f.write(",".join("%.5f" % v for v in poses[k % len(poses)]) + "\n")
-    seconds, rss, _ = run_child([CLI, "animate", a.image, csv, "-o", os.path.join(a.out, "animate"),
-                                 "--weights", weights, "--quiet"])
-    result["animate_100"] = {"seconds": seconds, "fps": 100 / seconds, "peak_rss_mb": rss}
+    for jobs in (1, 2):
+        seconds, rss, _ = run_child([CLI, "animate", a.image, csv, "-o", os.path.join(a.out, "animate"),
+                                     "--weights", weights, "--quiet", "--jobs", str(jobs)])
+        result["animate_100" if jobs == 1 else "animate_100_jobs_2"] = {"seconds": seconds, "fps": 100 / seconds, "peak_rss_mb": rss}
     starts = []
     for k in range(3):
         s, _, _ = run_child([CLI, "pose", a.image, "-o", os.path.join(a.out, "first.png"), "--weights", weights,
@@ -157,12 +165,14 @@ def table(r, a):
         lines.append("| %s | %.1f ms |" % (k, v["median"] * 1000))
     s1, r1 = r["swift_1_thread"], r["reference_1_thread"]
     lines += ["", "| threads | TalkingHead | PyTorch |", "| --- | --- | --- |",
-              "| 1 | %.3f s | %.3f s |" % (s1["pose"]["median"], r1["pytorch"]["pose"]["median"]),
+              "| 1 (taskset, first %d poses) | %.3f s | %.3f s |" % (s1["poses"], s1["pose"]["median"], r1["pytorch"]["pose"]["median"]),
               "| %d | %.3f s | %.3f s |" % (a.threads, med, ref["pytorch"]["pose"]["median"])]
-    an = r["animate_100"]
+    an, an2 = r["animate_100"], r["animate_100_jobs_2"]
     lines += ["", "| other | TalkingHead | reference |", "| --- | --- | --- |",
-              "| `animate`, 100 frames: frames per second | %.2f | - |" % an["fps"],
-              "| `animate`, 100 frames: peak resident memory | %.0f MB | %.0f MB (PyTorch + ONNX Runtime process) |" % (an["peak_rss_mb"], ref["peak_rss_mb"]),
+              "| `animate`, 100 frames, 1 frame in flight: frames per second | %.2f | - |" % an["fps"],
+              "| `animate`, 100 frames, 1 frame in flight: peak resident memory | %.0f MB | %.0f MB (PyTorch + ONNX Runtime process) |" % (an["peak_rss_mb"], ref["peak_rss_mb"]),
+              "| `animate --jobs 2`, 100 frames, 2 frames in flight: frames per second | %.2f | - |" % an2["fps"],
+              "| `animate --jobs 2`, 100 frames: peak resident memory | %.0f MB | - |" % an2["peak_rss_mb"],
               "| process start to first frame written (`talking-head pose`) | %.2f s | - |" % r["start_to_first_frame_seconds"],
               "| first pose incl. eyebrow decomposer (in process) | %.2f s | - |" % s["first_pose_seconds"]]
     if "onnx_max_abs_vs_pytorch" in ref:

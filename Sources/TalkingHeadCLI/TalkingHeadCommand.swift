@@ -81,8 +81,14 @@ struct Animate: ParsableCommand {
     @Flag(name: .shortAndLong, help: "No progress line on stderr.")
     var quiet = false
 
+    @Option(help: ArgumentHelp(
+        "Frames rendered at once (each on all cores). 2 gives more frames per second on 2 cores at about 1.6x the memory.",
+        valueName: "n"))
+    var jobs: Int = 1
+
     func validate() throws {
         guard fps > 0, fps <= 1000, fps.isFinite else { throw ValidationError("--fps must be in (0, 1000]") }
+        guard (1...16).contains(jobs) else { throw ValidationError("--jobs must be in 1...16") }
     }
 
     func run() throws {
@@ -105,13 +111,18 @@ struct Animate: ParsableCommand {
         var done = 0
         do {
             let animation = try APNGWriter(url: animationURL, width: size, height: size, frameCount: total, fps: fps)
-            for (i, pose) in sequence.poses.enumerated() {
-                var frame = try head.pose(image: character, params: pose)
-                if let background { frame = frame.composited(onto: background.red, background.green, background.blue) }
-                try frame.write(to: dir.appendingPathComponent(String(format: "%06d.png", i)))
-                try animation.append(frame)
-                done = i + 1
-                progress.update(done: done)
+            // Batches of `jobs` frames rendered concurrently, then written in order.
+            var start = 0
+            while start < total {
+                let batch = Array(sequence.poses[start..<min(total, start + jobs)])
+                let frames = try renderConcurrently(batch, head: head, character: character)
+                for (k, frame) in frames.enumerated() {
+                    try frame.write(to: dir.appendingPathComponent(String(format: "%06d.png", start + k)))
+                    try animation.append(frame)
+                    done = start + k + 1
+                    progress.update(done: done)
+                }
+                start += batch.count
             }
             try animation.finish()
         } catch {
@@ -122,6 +133,32 @@ struct Animate: ParsableCommand {
         progress.end()
         print("wrote \(total) frames to \(dir.path)/000000.png ... \(String(format: "%06d", total - 1)).png and the animation \(animationURL.path) (\(fps) fps)")
     }
+}
+
+extension Animate {
+    /// The frames of `poses` (with the background, if any), rendered at the same time; the first
+    /// error (in frame order) is thrown.
+    func renderConcurrently(_ poses: [PoseParameters], head: TalkingHead, character: RGBAImage) throws -> [RGBAImage] {
+        let results = ResultBox<RGBAImage>(count: poses.count)
+        let render = { (i: Int) in
+            results.set(i, Result {
+                var frame = try head.pose(image: character, params: poses[i])
+                if let background { frame = frame.composited(onto: background.red, background.green, background.blue) }
+                return frame
+            })
+        }
+        if poses.count == 1 { render(0) } else { DispatchQueue.concurrentPerform(iterations: poses.count, execute: render) }
+        return try results.values.map { try $0!.get() }
+    }
+}
+
+/// Results written by concurrent workers, one slot each.
+final class ResultBox<T>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [Result<T, Error>?]
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    func set(_ i: Int, _ value: Result<T, Error>) { lock.lock(); slots[i] = value; lock.unlock() }
+    var values: [Result<T, Error>?] { lock.lock(); defer { lock.unlock() }; return slots }
 }
 
 /// Creates `dir` and its parents; the error names the part of the path that is in the way.

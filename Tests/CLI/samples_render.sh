@@ -2,7 +2,7 @@
 # The sample pose CSVs of Examples/poses render through `talking-head animate`: three rows of
 # each (first, middle, last; all rows are parsed by the IOTests), three frames written, and an
 # animated PNG whose acTL says 3 frames, with fcTL/fdAT sequence numbers in order, whose frames
-# are not all the same picture.
+# are not all the same picture; and `--jobs 2` writes the same bytes.
 #
 #   bash Tests/CLI/samples_render.sh [path/to/talking-head]   (default: .build/release/talking-head)
 set -uo pipefail
@@ -48,5 +48,14 @@ EOF
     FAIL=$((FAIL + 1)); echo "FAIL $name: $check"
   fi
 done
+# Two frames in flight (--jobs 2, three frames: a batch of two and one of one) give the same
+# bytes, frames and animation, as one at a time.
+name=talking
+if "$BIN" animate "$WEIGHTS/samples/lambda_00.png" "$T/$name.csv" -o "$T/$name-jobs2" --weights "$WEIGHTS" --quiet --jobs 2 >/dev/null 2>&1 &&
+   diff -r "$T/$name" "$T/$name-jobs2" >/dev/null; then
+  PASS=$((PASS + 1)); echo "ok   $name --jobs 2: the same bytes as --jobs 1"
+else
+  FAIL=$((FAIL + 1)); echo "FAIL $name --jobs 2: output differs from --jobs 1 (or failed)"
+fi
 echo "sample animations: $PASS passed, $FAIL failed"
 [ "$FAIL" -eq 0 ]

@@ -8,11 +8,12 @@ let workerCount: Int = {
     return max(1, ProcessInfo.processInfo.activeProcessorCount)
 }()
 
-/// Runs `body(i)` for i in 0..<count on all cores (GCD). Blocks until every call returned.
+/// Runs `body(i)` for i in 0..<count on all cores (GCD), or in order on the calling thread when
+/// `workerCount` is 1. Blocks until every call returned.
 @inline(__always)
 func parallelFor(_ count: Int, _ body: (Int) -> Void) {
-    if count <= 1 {
-        if count == 1 { withDenormalsFlushed { body(0) } }
+    if count <= 1 || workerCount == 1 {
+        if count >= 1 { withDenormalsFlushed { for i in 0..<count { body(i) } } }
         return
     }
     DispatchQueue.concurrentPerform(iterations: count) { i in withDenormalsFlushed { body(i) } }
