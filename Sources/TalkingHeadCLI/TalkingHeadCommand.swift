@@ -82,7 +82,7 @@ struct Animate: ParsableCommand {
     var quiet = false
 
     @Option(help: ArgumentHelp(
-        "Frames rendered at once (each on all cores). 2 gives more frames per second on 2 cores at about 1.6x the memory.",
+        "Frames rendered at once (each on all cores): for machines with more cores; each frame in flight adds about 170 MB.",
         valueName: "n"))
     var jobs: Int = 1
 
