@@ -102,6 +102,54 @@ if let weights = option("--pipeline") {
     print(String(decoding: json, as: UTF8.self))
     exit(0)
 }
+
+if args.contains("--layers") {
+    // (cin, cout, size, k, s, upsampledChannels)
+    let shapes: [(Int, Int, Int, Int, Int, Int)] = [(16, 32, 512, 3, 1, 0), (32, 64, 512, 4, 2, 0), (96, 32, 512, 3, 1, 64), (192, 64, 256, 3, 1, 128),
+        (384, 128, 128, 3, 1, 256), (128, 64, 256, 3, 1, 0), (256, 128, 128, 3, 1, 0), (64, 128, 256, 4, 2, 0), (256, 256, 64, 3, 1, 0), (512, 512, 32, 3, 1, 0), (512, 512, 16, 3, 1, 0)]
+    let big = rand(384 * 512 * 512)
+    let out = Tensor(channels: 128, height: 512, width: 512)
+    let wts = rand(512 * 512 + 512 * 16)
+    for (cin, cout, size, k, s, up) in shapes {
+        let p = k == 4 ? 1 : k / 2
+        let ho = (size + 2 * p - k) / s + 1
+        let flops = Double(2 * cin * cout * ho * ho + 2 * k * k * cin * ho * ho)
+        var best = [Double.infinity, Double.infinity]
+        for round in 0..<24 {
+            let g = round % 2
+            separableDirectGemm = g == 1
+            let t0 = Date()
+            do {
+                if up > 0 {
+                    separableConv2d(sources: [ChannelSource(data: big.data, channels: up, upsampled: true),
+                                              ChannelSource(data: big.data + up * size * size / 4, channels: cin - up, upsampled: false)],
+                                    height: size, width: size, depthwise: wts.data + 512 * 512, kernel: k, stride: s, padding: p,
+                                    pointwise: wts.data, cout: cout, bias: nil, output: out.data)
+                } else {
+                    separableConv2d(input: big.data, cin: cin, height: size, width: size, depthwise: wts.data + 512 * 512, kernel: k, stride: s,
+                                    padding: p, pointwise: wts.data, cout: cout, bias: nil, output: out.data)
+                }
+            }
+            best[g] = min(best[g], Date().timeIntervalSince(t0))
+        }
+        print(String(format: "sep %d->%d k%ds%d @%d up%d  blas %.2f ms (%.0f GF)  direct %.2f ms (%.0f GF)", cin, cout, k, s, size, up,
+                     best[0] * 1e3, flops / best[0] / 1e9, best[1] * 1e3, flops / best[1] / 1e9))
+    }
+    for (cin, cout, size) in [(512, 256, 48), (256, 128, 96), (128, 64, 192), (512, 256, 32), (256, 128, 64), (128, 64, 128)] {
+        let flops = Double(2 * cin * cout * size * size)
+        var best = [Double.infinity, Double.infinity]
+        for round in 0..<30 {
+            let g = round % 2
+            separableDirectGemm = g == 1
+            let t0 = Date()
+            conv1x1(input: big.data, cin: cin, plane: size * size, weight: wts.data, cout: cout, bias: wts.data, output: out.data)
+            best[g] = min(best[g], Date().timeIntervalSince(t0))
+        }
+        print(String(format: "1x1 %d->%d @%d  blas %.3f ms (%.0f GF)  direct %.3f ms (%.0f GF)", cin, cout, size,
+                     best[0] * 1e3, flops / best[0] / 1e9, best[1] * 1e3, flops / best[1] / 1e9))
+    }
+    exit(0)
+}
 let x = rand(96 * 512 * 512)
 let y = Tensor(channels: 96, height: 512, width: 512)
 let w = rand(96 * 49)
@@ -129,6 +177,8 @@ let hw = rand(10 * 32 * 9)
 time("conv3x3 32->10 @512", flops: 2 * 32 * 9 * 10 * 512 * 512) {
     conv2d(input: x.data, cin: 32, height: 512, width: 512, weight: hw.data, cout: 10, kernel: 3, stride: 1, padding: 1, bias: nil, output: y.data)
 }
+time("tanh 4@512") { activate(x.data, count: 4 * 512 * 512, .tanh) }
+time("sigmoid 4@512") { activate(x.data, count: 4 * 512 * 512, .sigmoid) }
 let g = rand(96)
 time("instance norm + leaky 32@512") {
     instanceNorm(y.data, channels: 32, plane: 512 * 512, gamma: g.data, beta: g.data, activation: .leakyReLU(0.1))

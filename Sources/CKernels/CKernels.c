@@ -177,6 +177,172 @@ static void conv_rows_avx2(int k, const float *padded, long cin, long chan_strid
     }
 }
 
+__attribute__((target("avx512f")))
+static void upsample_row_avx512(const float *src, long n, float *dst) {
+    const __m512i lo = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+    const __m512i hi = _mm512_setr_epi32(8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15);
+    long i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m512 v = _mm512_loadu_ps(src + i);
+        _mm512_storeu_ps(dst + 2 * i, _mm512_permutexvar_ps(lo, v));
+        _mm512_storeu_ps(dst + 2 * i + 16, _mm512_permutexvar_ps(hi, v));
+    }
+    for (; i < n; i++) dst[2 * i] = dst[2 * i + 1] = src[i];
+}
+
+void th_upsample_row(int level, const float *src, long n, float *dst) {
+    if (level >= 2) { upsample_row_avx512(src, n, dst); return; }
+    for (long i = 0; i < n; i++) dst[2 * i] = dst[2 * i + 1] = src[i];
+}
+
+// exp(x) for x <= 0 in [-87.3, 0] (Cephes expf: range reduction by ln 2, degree-6 polynomial,
+// relative error about 1e-7); below -87.3 the result is flushed to 0.
+#define TH_EXP_POLY(MUL, ADD, SET1, x, fx, y)                                                       \
+    y = SET1(1.9875691500E-4f);                                                                     \
+    y = ADD(MUL(y, x), SET1(1.3981999507E-3f));                                                     \
+    y = ADD(MUL(y, x), SET1(8.3334519073E-3f));                                                     \
+    y = ADD(MUL(y, x), SET1(4.1665795894E-2f));                                                     \
+    y = ADD(MUL(y, x), SET1(1.6666665459E-1f));                                                     \
+    y = ADD(MUL(y, x), SET1(5.0000001201E-1f));                                                     \
+    y = ADD(ADD(MUL(MUL(y, x), x), x), SET1(1.0f));
+
+__attribute__((target("avx512f")))
+static inline __m512 exp_neg_avx512(__m512 x) {
+    x = _mm512_max_ps(x, _mm512_set1_ps(-87.3f));
+    __m512 fx = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    x = _mm512_fnmadd_ps(fx, _mm512_set1_ps(0.693359375f), x);
+    x = _mm512_fnmadd_ps(fx, _mm512_set1_ps(-2.12194440e-4f), x);
+    __m512 y;
+    TH_EXP_POLY(_mm512_mul_ps, _mm512_add_ps, _mm512_set1_ps, x, fx, y)
+    return _mm512_scalef_ps(y, fx);
+}
+
+__attribute__((target("avx2,fma")))
+static inline __m256 exp_neg_avx2(__m256 x) {
+    x = _mm256_max_ps(x, _mm256_set1_ps(-87.3f));
+    __m256 fx = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(0.693359375f), x);
+    x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(-2.12194440e-4f), x);
+    __m256 y;
+    TH_EXP_POLY(_mm256_mul_ps, _mm256_add_ps, _mm256_set1_ps, x, fx, y)
+    // 2^fx for fx in [-126, 0]: the exponent field of fx + 127.
+    __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(fx), _mm256_set1_epi32(127)), 23);
+    return _mm256_mul_ps(y, _mm256_castsi256_ps(e));
+}
+
+// kind 0: sigmoid 1 / (1 + exp(-x)); kind 1: tanh, sign(x) (1 - t) / (1 + t) with t = exp(-2|x|).
+__attribute__((target("avx512f")))
+static void activate_avx512(int kind, float *x, long n) {
+    const __m512 one = _mm512_set1_ps(1.0f);
+    for (long i = 0; i < n; i += 16) {
+        __mmask16 m = n - i >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - i)) - 1);
+        __m512 v = _mm512_maskz_loadu_ps(m, x + i), r;
+        if (kind == 0) {
+            // exp(-x) for x >= 0; for x < 0, sigmoid(x) = e / (1 + e) with e = exp(x).
+            __m512 a = _mm512_abs_ps(v);
+            __m512 e = exp_neg_avx512(_mm512_sub_ps(_mm512_setzero_ps(), a));
+            __m512 pos = _mm512_div_ps(one, _mm512_add_ps(one, e));
+            __m512 neg = _mm512_div_ps(e, _mm512_add_ps(one, e));
+            r = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_LT_OQ), pos, neg);
+        } else {
+            __m512 a = _mm512_abs_ps(v);
+            __m512 t = exp_neg_avx512(_mm512_mul_ps(a, _mm512_set1_ps(-2.0f)));
+            __m512 th = _mm512_div_ps(_mm512_sub_ps(one, t), _mm512_add_ps(one, t));
+            // Copy the sign of v.
+            r = _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(th),
+                    _mm512_and_si512(_mm512_castps_si512(v), _mm512_set1_epi32((int)0x80000000))));
+        }
+        _mm512_mask_storeu_ps(x + i, m, r);
+    }
+}
+
+__attribute__((target("avx2,fma")))
+static void activate_avx2(int kind, float *x, long n) {
+    const __m256 one = _mm256_set1_ps(1.0f);
+    const __m256 sign = _mm256_castsi256_ps(_mm256_set1_epi32((int)0x80000000));
+    long i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 v = _mm256_loadu_ps(x + i), r;
+        __m256 a = _mm256_andnot_ps(sign, v);
+        if (kind == 0) {
+            __m256 e = exp_neg_avx2(_mm256_sub_ps(_mm256_setzero_ps(), a));
+            __m256 pos = _mm256_div_ps(one, _mm256_add_ps(one, e));
+            __m256 neg = _mm256_div_ps(e, _mm256_add_ps(one, e));
+            r = _mm256_blendv_ps(pos, neg, _mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_LT_OQ));
+        } else {
+            __m256 t = exp_neg_avx2(_mm256_mul_ps(a, _mm256_set1_ps(-2.0f)));
+            __m256 th = _mm256_div_ps(_mm256_sub_ps(one, t), _mm256_add_ps(one, t));
+            r = _mm256_or_ps(th, _mm256_and_ps(v, sign));
+        }
+        _mm256_storeu_ps(x + i, r);
+    }
+    for (; i < n; i++) {
+        float v = x[i];
+        x[i] = kind == 0 ? 1.0f / (1.0f + __builtin_expf(-v)) : __builtin_tanhf(v);
+    }
+}
+
+int th_activate(int level, int kind, float *x, long n) {
+    if (level >= 2) { activate_avx512(kind, x, n); return 1; }
+    if (level == 1) { activate_avx2(kind, x, n); return 1; }
+    return 0;
+}
+
+// Rows of C per pass of th_gemm_bias: 8 rows x 32 columns of accumulators (16 zmm registers).
+#define TH_GEMM_MR 8
+
+// One MR x 32 tile of C (columns masked by m0, m1), rows o0..o0+rows-1 (rows <= MR).
+__attribute__((target("avx512f")))
+static inline void gemm_tile_avx512(const float *a, long lda, long k, const float *b, long ldb,
+                                    const float *bias, float *c, long ldc, long o0, long rows, long x,
+                                    __mmask16 m0, __mmask16 m1) {
+    __m512 acc[TH_GEMM_MR][2];
+    const float *ar[TH_GEMM_MR];
+    for (int r = 0; r < TH_GEMM_MR; r++) {
+        // Rows past the end repeat the last row (their results are not stored).
+        long o = o0 + (r < rows ? r : rows - 1);
+        ar[r] = a + o * lda;
+        acc[r][0] = _mm512_set1_ps(bias ? bias[o] : 0.0f);
+        acc[r][1] = acc[r][0];
+    }
+    const float *bp = b + x;
+    for (long kk = 0; kk < k; kk++, bp += ldb) {
+        __m512 b0 = _mm512_maskz_loadu_ps(m0, bp);
+        __m512 b1 = _mm512_maskz_loadu_ps(m1, bp + 16);
+        for (int r = 0; r < TH_GEMM_MR; r++) {
+            __m512 av = _mm512_set1_ps(ar[r][kk]);
+            acc[r][0] = _mm512_fmadd_ps(av, b0, acc[r][0]);
+            acc[r][1] = _mm512_fmadd_ps(av, b1, acc[r][1]);
+        }
+    }
+    for (long r = 0; r < rows; r++) {
+        float *o = c + (o0 + r) * ldc + x;
+        _mm512_mask_storeu_ps(o, m0, acc[r][0]);
+        if (m1) _mm512_mask_storeu_ps(o + 16, m1, acc[r][1]);
+    }
+}
+
+__attribute__((target("avx512f")))
+static void gemm_bias_avx512(const float *a, long lda, long m, long k, const float *b, long ldb, long n,
+                             const float *bias, float *c, long ldc) {
+    for (long x = 0; x < n; x += 32) {
+        long left = n - x;
+        __mmask16 m0 = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1);
+        __mmask16 m1 = left >= 32 ? (__mmask16)0xFFFF : (left > 16 ? (__mmask16)((1u << (left - 16)) - 1) : 0);
+        for (long o0 = 0; o0 < m; o0 += TH_GEMM_MR) {
+            long rows = m - o0 < TH_GEMM_MR ? m - o0 : TH_GEMM_MR;
+            gemm_tile_avx512(a, lda, k, b, ldb, bias, c, ldc, o0, rows, x, m0, m1);
+        }
+    }
+}
+
+int th_gemm_bias(int level, const float *a, long lda, long m, long k, const float *b, long ldb, long n,
+                 const float *bias, float *c, long ldc) {
+    if (level < 2 || m <= 0 || n <= 0) return 0;
+    gemm_bias_avx512(a, lda, m, k, b, ldb, n, bias, c, ldc);
+    return 1;
+}
+
 void th_conv_rows(int level, int k, const float *padded, long cin, long chan_stride, long row_stride,
                   const float *weight, const float *bias, long cout, long rows, long wo,
                   float *out, long out_plane) {
@@ -194,6 +360,16 @@ void th_conv_rows(int level, int k, const float *padded, long cin, long chan_str
 
 #else
 int th_vector_level(void) { return 0; }
+int th_activate(int level, int kind, float *x, long n) { (void)level; (void)kind; (void)x; (void)n; return 0; }
+void th_upsample_row(int level, const float *src, long n, float *dst) {
+    (void)level;
+    for (long i = 0; i < n; i++) dst[2 * i] = dst[2 * i + 1] = src[i];
+}
+int th_gemm_bias(int level, const float *a, long lda, long m, long k, const float *b, long ldb, long n,
+                 const float *bias, float *c, long ldc) {
+    (void)level; (void)a; (void)lda; (void)m; (void)k; (void)b; (void)ldb; (void)n; (void)bias; (void)c; (void)ldc;
+    return 0;
+}
 void th_conv_rows(int level, int k, const float *padded, long cin, long chan_stride, long row_stride,
                   const float *weight, const float *bias, long cout, long rows, long wo,
                   float *out, long out_plane) {

@@ -65,6 +65,7 @@ final class KernelsVsNaiveTests: XCTestCase {
             testSeparableConvolution()
             testSeparableConvolutionOfUpsampledConcat()
             testConv2dGeneralAndPointwise()
+            testActivations()
         }
     }
 
@@ -89,6 +90,7 @@ final class KernelsVsNaiveTests: XCTestCase {
             (3, 5, 13, 11, 3, 1, 1, true), (6, 4, 12, 10, 4, 2, 1, false), (5, 3, 17, 9, 7, 1, 3, true),
             (200, 7, 37, 1000, 3, 1, 1, false),  // 1-row bands (200 x 1000 floats per row)
             (24, 9, 67, 45, 4, 2, 1, true), (2, 2, 1, 1, 3, 1, 1, true),
+            (64, 33, 20, 45, 4, 2, 1, true), (70, 9, 9, 31, 3, 1, 1, false),  // direct gemm (AVX-512, 64 inputs and up)
         ] {
             let x = random(cin * h * w), dw = random(cin * k * k), pw = random(cout * cin), b = random(cout)
             let (ho, wo) = ((h + 2 * p - k) / s + 1, (w + 2 * p - k) / s + 1)
@@ -127,6 +129,37 @@ final class KernelsVsNaiveTests: XCTestCase {
         }
     }
 
+    /// The unpacked AVX-512 product of the separable convolutions (`th_gemm_bias`) against a
+    /// naive loop: row tails (m not a multiple of 8), column tails (n not a multiple of 32 or
+    /// 16), leading dimensions wider than the matrices, bias or not. Skipped where the CPU has
+    /// no AVX-512 (the function then declines and callers use sgemm).
+    func testDirectGemm() throws {
+        try XCTSkipUnless(th_vector_level() >= 2, "no AVX-512 on this CPU: th_gemm_bias declines, sgemm runs instead")
+        for (m, n, k, bias) in [(1, 1, 1, true), (8, 32, 16, false), (9, 33, 7, true), (32, 1000, 96, true),
+                                (13, 17, 300, false), (64, 48, 5, true), (7, 15, 1, false)] {
+            let (lda, ldb, ldc) = (k + 3, n + 5, n + 11)
+            let a = random(m * lda), b = random(k * ldb), bv = random(m)
+            var c = [Float](repeating: .nan, count: m * ldc)
+            let done = c.withUnsafeMutableBufferPointer { cp in
+                th_gemm_bias(2, a, lda, m, k, b, ldb, n, bias ? bv : nil, cp.baseAddress, ldc)
+            }
+            XCTAssertEqual(done, 1)
+            var maxDiff = 0.0
+            for i in 0..<m {
+                for j in 0..<n {
+                    var want = bias ? Double(bv[i]) : 0
+                    for kk in 0..<k { want += Double(a[i * lda + kk]) * Double(b[kk * ldb + j]) }
+                    maxDiff = max(maxDiff, abs(Double(c[i * ldc + j]) - want))
+                }
+                // Columns past n are not written.
+                XCTAssertTrue(c[(i * ldc + n)..<(i * ldc + ldc)].allSatisfy { $0.isNaN }, "gemm \(m)x\(n)x\(k) wrote past n")
+            }
+            print(String(format: "%-48@ max |diff| %.2e", "direct gemm \(m)x\(n)x\(k) bias \(bias)" as NSString, maxDiff))
+            XCTAssertLessThanOrEqual(maxDiff, k > 50 ? 5e-4 : 1e-4)
+        }
+        XCTAssertEqual(th_gemm_bias(1, nil, 1, 1, 1, nil, 1, 1, nil, nil, 1), 0, "AVX2 level declines")
+    }
+
     func testTransposedConvolutions() {
         for (c, h, w) in [(3, 7, 5), (1, 1, 1), (4, 12, 19)] {
             let x = random(c * h * w), wt = random(c * 16)
@@ -161,11 +194,18 @@ final class KernelsVsNaiveTests: XCTestCase {
                 check(t, want, "instance norm \(c)x\(h)x\(w) offset \(offset) \(act)", tolerance: offset > 0 ? 5e-4 : 1e-4)
             }
         }
-        let x = random(101, scale: 6)
+        testActivations()
+    }
+
+    /// sigmoid and tanh (vectorised exp at vector levels 1 and 2, libm at 0) against double
+    /// precision: 1001 values (vector tails included), saturation, zeros and tiny values.
+    func testActivations() {
+        let x = random(1001, scale: 12) + [0, -0.0, 1e-8, -1e-8, 30, -30, 100, -100, 1e30, -1e30, 87.5, -87.5, 89, -89]
         for (act, f) in [(Activation.sigmoid, { (v: Double) in 1 / (1 + exp(-v)) }), (.tanh, { (v: Double) in Foundation.tanh(v) })] {
-            let t = tensor(1, 1, 101, x)
-            activate(t.data, count: 101, act)
-            check(t, Planes(c: 1, h: 1, w: 101, v: x.map { f(Double($0)) }), "activation \(act)", tolerance: 1e-6)
+            let t = tensor(1, 1, x.count, x)
+            activate(t.data, count: x.count, act)
+            check(t, Planes(c: 1, h: 1, w: x.count, v: x.map { f(Double($0)) }), "activation \(act) vector level \(vectorLevel)",
+                  tolerance: 1e-6)
         }
     }
 

@@ -27,4 +27,20 @@ void th_conv_rows(int level, int k, const float *padded, long cin, long chan_str
                   const float *weight, const float *bias, long cout, long rows, long wo,
                   float *out, long out_plane);
 
+// x[i] = sigmoid(x[i]) (kind 0) or tanh(x[i]) (kind 1) in place, for i < n, with a vectorised
+// exp (absolute error below 1e-6). Returns 0 when `level` has no vector loop: the caller uses libm.
+int th_activate(int level, int kind, float *x, long n);
+
+// dst[2i] = dst[2i + 1] = src[i] for i < n: one row of a nearest-neighbour 2x upsampling.
+void th_upsample_row(int level, const float *src, long n, float *dst);
+
+// C[m, n] = A[m, k] * B[k, n] + bias (per row of C; 0 when NULL), row-major with leading
+// dimensions lda, ldb, ldc, without packing: tiles of 8 rows x 32 columns of C accumulate over
+// k in order, reading A and B where they are (B's rows must not be a large power of two apart:
+// cache sets). For the band products of the separable convolutions, where B is the band's
+// depthwise result, still in cache, and OpenBLAS would first copy it into its packed layout.
+// Returns 1 when done, 0 when `level` has no such loop (AVX-512 only): the caller uses sgemm.
+int th_gemm_bias(int level, const float *a, long lda, long m, long k, const float *b, long ldb, long n,
+                 const float *bias, float *c, long ldc);
+
 #endif

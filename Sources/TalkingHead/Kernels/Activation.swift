@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// The nonlinearities THA3 uses.
@@ -30,9 +31,12 @@ func activate(_ x: UnsafeMutablePointer<Float>, count: Int, _ activation: Activa
         parallelRanges(count) { r in for i in r { x[i] = x[i] > 0 ? x[i] : 0 } }
     case .leakyReLU(let slope):
         parallelRanges(count) { r in for i in r { x[i] = x[i] > 0 ? x[i] : x[i] * slope } }
-    case .sigmoid:
-        parallelRanges(count) { r in for i in r { x[i] = 1 / (1 + expf(-x[i])) } }
-    case .tanh:
-        parallelRanges(count) { r in for i in r { x[i] = tanhf(x[i]) } }
+    case .sigmoid, .tanh:
+        let kind: Int32 = activation == .sigmoid ? 0 : 1
+        parallelRanges(count) { r in
+            if th_activate(Int32(vectorLevel), kind, x + r.lowerBound, r.count) == 0 {
+                for i in r { x[i] = activation.apply(x[i]) }
+            }
+        }
     }
 }
