@@ -288,6 +288,69 @@ int th_activate(int level, int kind, float *x, long n) {
     return 0;
 }
 
+// Blocks of 1024 floats are summed in float vectors, blocks are added in double.
+__attribute__((target("avx512f")))
+static void moments_avx512(const float *p, long n, double *mean, double *variance) {
+    double total = 0;
+    for (long i = 0; i < n; i += 1024) {
+        long end = i + 1024 < n ? i + 1024 : n;
+        __m512 a0 = _mm512_setzero_ps(), a1 = a0;
+        long j = i;
+        for (; j + 32 <= end; j += 32) {
+            a0 = _mm512_add_ps(a0, _mm512_loadu_ps(p + j));
+            a1 = _mm512_add_ps(a1, _mm512_loadu_ps(p + j + 16));
+        }
+        for (; j < end; j += 16) {
+            __mmask16 m = end - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (end - j)) - 1);
+            a0 = _mm512_add_ps(a0, _mm512_maskz_loadu_ps(m, p + j));
+        }
+        total += (double)_mm512_reduce_add_ps(_mm512_add_ps(a0, a1));
+    }
+    double mu = total / (double)n;
+    __m512 mf = _mm512_set1_ps((float)mu);
+    double squares = 0, deviations = 0;
+    for (long i = 0; i < n; i += 1024) {
+        long end = i + 1024 < n ? i + 1024 : n;
+        __m512 sq = _mm512_setzero_ps(), dv = sq;
+        for (long j = i; j < end; j += 16) {
+            __mmask16 m = end - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (end - j)) - 1);
+            __m512 d = _mm512_maskz_sub_ps(m, _mm512_maskz_loadu_ps(m, p + j), mf);
+            sq = _mm512_fmadd_ps(d, d, sq);
+            dv = _mm512_add_ps(dv, d);
+        }
+        squares += (double)_mm512_reduce_add_ps(sq);
+        deviations += (double)_mm512_reduce_add_ps(dv);
+    }
+    double v = (squares - deviations * deviations / (double)n) / (double)n;
+    *mean = mu;
+    *variance = v > 0 ? v : 0;
+}
+
+int th_moments(int level, const float *p, long n, double *mean, double *variance) {
+    if (level < 2 || n <= 0) return 0;
+    moments_avx512(p, n, mean, variance);
+    return 1;
+}
+
+// p[i] = act(p[i] * scale + shift), act 0 identity, 1 relu, 2 leaky relu with `slope`.
+__attribute__((target("avx512f")))
+static void scale_shift_avx512(float *p, long n, float scale, float shift, int act, float slope) {
+    const __m512 a = _mm512_set1_ps(scale), b = _mm512_set1_ps(shift), sl = _mm512_set1_ps(slope), zero = _mm512_setzero_ps();
+    for (long j = 0; j < n; j += 16) {
+        __mmask16 m = n - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - j)) - 1);
+        __m512 v = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, p + j), a, b);
+        if (act == 1) v = _mm512_max_ps(v, zero);
+        else if (act == 2) v = _mm512_mask_mul_ps(v, _mm512_cmp_ps_mask(v, zero, _CMP_LT_OQ), v, sl);
+        _mm512_mask_storeu_ps(p + j, m, v);
+    }
+}
+
+int th_scale_shift(int level, float *p, long n, float scale, float shift, int act, float slope) {
+    if (level < 2) return 0;
+    scale_shift_avx512(p, n, scale, shift, act, slope);
+    return 1;
+}
+
 // Rows of C per pass of th_gemm_bias: 8 rows x 32 columns of accumulators (16 zmm registers).
 #define TH_GEMM_MR 8
 
@@ -360,6 +423,12 @@ void th_conv_rows(int level, int k, const float *padded, long cin, long chan_str
 
 #else
 int th_vector_level(void) { return 0; }
+int th_moments(int level, const float *p, long n, double *mean, double *variance) {
+    (void)level; (void)p; (void)n; (void)mean; (void)variance; return 0;
+}
+int th_scale_shift(int level, float *p, long n, float scale, float shift, int act, float slope) {
+    (void)level; (void)p; (void)n; (void)scale; (void)shift; (void)act; (void)slope; return 0;
+}
 int th_activate(int level, int kind, float *x, long n) { (void)level; (void)kind; (void)x; (void)n; return 0; }
 void th_upsample_row(int level, const float *src, long n, float *dst) {
     (void)level;

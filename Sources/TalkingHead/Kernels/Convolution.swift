@@ -203,11 +203,11 @@ func separableConv2d(
     input: UnsafePointer<Float>, cin: Int, height h: Int, width w: Int,
     depthwise: UnsafePointer<Float>, kernel k: Int, stride s: Int, padding p: Int,
     pointwise: UnsafePointer<Float>, cout: Int, bias: UnsafePointer<Float>?,
-    output: UnsafeMutablePointer<Float>
+    output: UnsafeMutablePointer<Float>, statistics: UnsafeMutablePointer<Double>? = nil
 ) {
     separableConv2d(sources: [ChannelSource(data: input, channels: cin, upsampled: false)], height: h, width: w,
                     depthwise: depthwise, kernel: k, stride: s, padding: p, pointwise: pointwise, cout: cout,
-                    bias: bias, output: output)
+                    bias: bias, output: output, statistics: statistics)
 }
 
 /// A block of input channels of `separableConv2d`: `channels` planes at `data`, of the
@@ -226,14 +226,17 @@ struct ChannelSource {
 ///
 /// Works in bands of output rows: a band's depthwise result (cin x rows x wo, about 2 MB)
 /// stays in a per-band scratch that is still in cache when one single-threaded sgemm turns it
-/// into the band's rows of every output channel. Neither the full depthwise result nor the
+/// into the band's rows of every output channel, whose per-channel mean and variance are then
+/// taken while still in cache when `statistics` is given (2 x cout doubles: every mean, then
+/// every biased variance, over the whole output plane, for `instanceNorm`; bands are merged
+/// in order, so the figures do not depend on the threads). Neither the full depthwise result nor the
 /// concatenated (or upsampled) input ever exists as a tensor: at 512x512 in the editor's last
 /// block they would be 100 MB each. Bands are spread over the cores.
 func separableConv2d(
     sources: [ChannelSource], height h: Int, width w: Int,
     depthwise: UnsafePointer<Float>, kernel k: Int, stride s: Int, padding p: Int,
     pointwise: UnsafePointer<Float>, cout: Int, bias: UnsafePointer<Float>?,
-    output: UnsafeMutablePointer<Float>
+    output: UnsafeMutablePointer<Float>, statistics: UnsafeMutablePointer<Double>? = nil
 ) {
     precondition(sources.allSatisfy { !$0.upsampled || (s == 1 && h % 2 == 0 && w % 2 == 0) },
                  "separableConv2d: upsampled sources need stride 1 and an even size")
@@ -256,6 +259,9 @@ func separableConv2d(
     // Floats between the band's depthwise rows of two channels: a multiple of 16 that is not a
     // multiple of 256, so the k rows one product reads do not all fall in the same cache sets.
     let ldm = ((bandRows * wo + 15) & ~15) | 16
+    // Per band and output channel: mean and biased variance of the band's rows.
+    var bandStatistics = [Double](repeating: 0, count: statistics == nil ? 0 : 2 * bands * cout)
+    bandStatistics.withUnsafeMutableBufferPointer { bandStatistics in
     planes.withUnsafeBufferPointer { planes in
         parallelFor(bands) { b in
             let oy0 = b * bandRows
@@ -273,15 +279,34 @@ func separableConv2d(
                               rows: oy0..<(oy0 + rows), padded: padded, output: mid + ch * ldm)
             }
             let c = output + oy0 * wo
-            if cin >= directGemmMinimumInputs && separableDirectGemm
-                && th_gemm_bias(Int32(vectorLevel), pointwise, cin, cout, cin, mid, ldm, n, bias, c, ho * wo) != 0 {
-                return
+            if cin < directGemmMinimumInputs || !separableDirectGemm
+                || th_gemm_bias(Int32(vectorLevel), pointwise, cin, cout, cin, mid, ldm, n, bias, c, ho * wo) == 0 {
+                if let bias {
+                    for o in 0..<cout { (c + o * ho * wo).update(repeating: bias[o], count: n) }
+                }
+                sgemm(m: cout, n: n, k: cin, a: pointwise, lda: cin, b: mid, ldb: ldm, c: c, ldc: ho * wo,
+                      beta: bias == nil ? 0 : 1)
             }
-            if let bias {
-                for o in 0..<cout { (c + o * ho * wo).update(repeating: bias[o], count: n) }
+            if statistics != nil, let stats = bandStatistics.baseAddress {
+                for o in 0..<cout {
+                    let (mean, variance) = meanAndVariance(c + o * ho * wo, count: n)
+                    stats[2 * (b * cout + o)] = mean
+                    stats[2 * (b * cout + o) + 1] = variance
+                }
             }
-            sgemm(m: cout, n: n, k: cin, a: pointwise, lda: cin, b: mid, ldb: ldm, c: c, ldc: ho * wo,
-                  beta: bias == nil ? 0 : 1)
+        }
+    }
+    }
+    if let statistics {
+        for o in 0..<cout {
+            var total: (n: Double, mean: Double, variance: Double) = (0, 0, 0)
+            for b in 0..<bands {
+                let rows = min(bandRows, ho - b * bandRows)
+                total = mergeStatistics(total, (Double(rows * wo), bandStatistics[2 * (b * cout + o)],
+                                                bandStatistics[2 * (b * cout + o) + 1]))
+            }
+            statistics[o] = total.mean
+            statistics[cout + o] = total.variance
         }
     }
 }

@@ -1,24 +1,38 @@
+import CKernels
 import Foundation
 
 /// Instance normalisation with affine parameters, fused with an activation, in place:
 /// x[c, plane] = act((x - mean_c) / sqrt(var_c + eps) * gamma[c] + beta[c]),
 /// biased variance over the plane, as `torch.nn.InstanceNorm2d(affine=True)` (eps 1e-5).
 /// Statistics are accumulated in double, two passes (no cancellation on offset inputs).
+///
+/// `statistics`, when given, holds each channel's mean and biased variance over the plane
+/// (`[mean_0 ..., variance_0 ...]`, 2 x channels, as `separableConv2d` gathers them while the
+/// values are in cache): then only the normalising pass runs.
 func instanceNorm(
     _ x: UnsafeMutablePointer<Float>, channels: Int, plane: Int,
     gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
-    eps: Float = 1e-5, activation: Activation = .identity
+    eps: Float = 1e-5, activation: Activation = .identity, statistics: UnsafePointer<Double>? = nil
 ) {
     parallelFor(channels) { c in
         let p = x + c * plane
-        let mean = blockSum(p, count: plane) / Double(plane)
-        let m = Float(mean)
-        // Second pass on deviations from the float mean, corrected for its rounding.
-        let (acc, corr) = blockSquaredDeviations(p, count: plane, mean: m)
-        let variance = max(0, (acc - corr * corr / Double(plane)) / Double(plane))
+        let mean: Double, variance: Double
+        if let statistics {
+            (mean, variance) = (statistics[c], statistics[channels + c])
+        } else {
+            (mean, variance) = meanAndVariance(p, count: plane)
+        }
         let invStd = 1 / (variance + Double(eps)).squareRoot()
         let scale = Float(invStd * Double(gamma[c]))
         let shift = Float(Double(beta[c]) - mean * invStd * Double(gamma[c]))
+        let act: Int32, slope: Float
+        switch activation {
+        case .identity: (act, slope) = (0, 0)
+        case .relu: (act, slope) = (1, 0)
+        case .leakyReLU(let s): (act, slope) = (2, s)
+        default: (act, slope) = (-1, 0)
+        }
+        if act >= 0 && th_scale_shift(Int32(vectorLevel), p, plane, scale, shift, act, slope) != 0 { return }
         switch activation {
         case .identity:
             for j in 0..<plane { p[j] = p[j] * scale + shift }
@@ -30,6 +44,29 @@ func instanceNorm(
             for j in 0..<plane { p[j] = activation.apply(p[j] * scale + shift) }
         }
     }
+}
+
+/// Mean and biased variance of `count` floats, two passes accumulated in double: the sum, then
+/// the squared deviations from the float mean, corrected for that mean's rounding.
+@inline(__always)
+func meanAndVariance(_ p: UnsafePointer<Float>, count: Int) -> (mean: Double, variance: Double) {
+    var (m, v) = (0.0, 0.0)
+    if th_moments(Int32(vectorLevel), p, count, &m, &v) != 0 { return (m, v) }
+    let mean = blockSum(p, count: count) / Double(count)
+    let (acc, corr) = blockSquaredDeviations(p, count: count, mean: Float(mean))
+    return (mean, max(0, (acc - corr * corr / Double(count)) / Double(count)))
+}
+
+/// Merges the statistics of two disjoint parts of a sample (count, mean, biased variance each),
+/// Chan et al.'s pairwise update.
+@inline(__always)
+func mergeStatistics(_ a: (n: Double, mean: Double, variance: Double),
+                     _ b: (n: Double, mean: Double, variance: Double)) -> (n: Double, mean: Double, variance: Double) {
+    let n = a.n + b.n
+    guard a.n > 0 else { return b }
+    let delta = b.mean - a.mean
+    let m2 = a.variance * a.n + b.variance * b.n + delta * delta * a.n * b.n / n
+    return (n, a.mean + delta * b.n / n, m2 / n)
 }
 
 /// Sum of `count` floats: 8-lane float partial sums over blocks of 1024, added in double.

@@ -13,11 +13,20 @@ struct InstanceNorm2d {
         beta = try store.take("\(key).bias", shape: [channels])
     }
 
-    func callAsFunction(_ x: Tensor) {
+    /// `statistics`: each channel's mean and variance when already known (see `instanceNorm`).
+    func callAsFunction(_ x: Tensor, statistics: [Double]? = nil) {
         precondition(x.channels == channels, "InstanceNorm2d: \(x.channels) channels, expected \(channels)")
+        precondition(statistics == nil || statistics!.count == 2 * channels)
         Profile.measure(.norm) {
-            instanceNorm(x.data, channels: channels, plane: x.plane, gamma: gamma.data, beta: beta.data,
-                         activation: activation)
+            if let statistics {
+                statistics.withUnsafeBufferPointer {
+                    instanceNorm(x.data, channels: channels, plane: x.plane, gamma: gamma.data, beta: beta.data,
+                                 activation: activation, statistics: $0.baseAddress)
+                }
+            } else {
+                instanceNorm(x.data, channels: channels, plane: x.plane, gamma: gamma.data, beta: beta.data,
+                             activation: activation)
+            }
         }
     }
 }

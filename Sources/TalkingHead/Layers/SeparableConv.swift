@@ -35,7 +35,10 @@ struct SeparableConv {
     /// The convolution of cat([nearest2x(low), full]) without building either tensor (the
     /// editor's decoder blocks). low [c1, h/2, w/2], full [c2, h, w], c1 + c2 = cin -> [cout, h, w].
     /// Depthwise stride-1 kinds only.
-    func callAsFunction(upsampling low: Tensor, concatenatedWith full: Tensor) -> Tensor {
+    /// `statistics`, when given, receives the output's per-channel mean and variance (2 x cout,
+    /// see `separableConv2d`).
+    func callAsFunction(upsampling low: Tensor, concatenatedWith full: Tensor,
+                        statistics: UnsafeMutablePointer<Double>? = nil) -> Tensor {
         guard case .depthwise(let k, 1, let p) = kind else { preconditionFailure("upsampling concat needs a stride-1 depthwise conv") }
         precondition(low.channels + full.channels == cin && 2 * low.height == full.height && 2 * low.width == full.width,
                      "SeparableConv: upsampling concat of \(low.channels)x\(low.height)x\(low.width) and \(full.channels)x\(full.height)x\(full.width)")
@@ -46,13 +49,24 @@ struct SeparableConv {
             separableConv2d(sources: [ChannelSource(data: low.data, channels: low.channels, upsampled: true),
                                       ChannelSource(data: full.data, channels: full.channels, upsampled: false)],
                             height: h, width: w, depthwise: depthwise.data, kernel: k, stride: 1, padding: p,
-                            pointwise: pointwise.data, cout: cout, bias: bias?.data, output: y.data)
+                            pointwise: pointwise.data, cout: cout, bias: bias?.data, output: y.data,
+                            statistics: statistics)
         }
         return y
     }
 
+    /// x [cin, h, w] -> [cout, ho, wo]. `statistics`, when given, receives the output's
+    /// per-channel mean and variance (2 x cout) for the depthwise kinds, and is left alone for
+    /// the transposed kind (the return value says which).
+    func callAsFunction(_ x: Tensor, statistics: UnsafeMutablePointer<Double>?) -> (Tensor, gathered: Bool) {
+        guard case .depthwise = kind else { return (self(x), false) }
+        return (self(x, into: statistics), statistics != nil)
+    }
+
     /// x [cin, h, w] -> [cout, ho, wo]
-    func callAsFunction(_ x: Tensor) -> Tensor {
+    func callAsFunction(_ x: Tensor) -> Tensor { self(x, into: nil) }
+
+    private func callAsFunction(_ x: Tensor, into statistics: UnsafeMutablePointer<Double>?) -> Tensor {
         precondition(x.channels == cin, "SeparableConv: \(x.channels) input channels, expected \(cin)")
         switch kind {
         case .depthwise(let k, let s, let p):
@@ -62,7 +76,8 @@ struct SeparableConv {
             Profile.measure(.separable) {
                 separableConv2d(input: x.data, cin: cin, height: x.height, width: x.width,
                                 depthwise: depthwise.data, kernel: k, stride: s, padding: p,
-                                pointwise: pointwise.data, cout: cout, bias: bias?.data, output: y.data)
+                                pointwise: pointwise.data, cout: cout, bias: bias?.data, output: y.data,
+                                statistics: statistics)
             }
             return y
         case .transposed:
@@ -115,16 +130,15 @@ struct SeparableConvBlock {
         try Self(store, key, cin: cin, cout: cout, kind: .transposed, activation: activation)
     }
 
-    func callAsFunction(_ x: Tensor) -> Tensor {
-        let y = conv(x)
-        norm(y)
-        return y
-    }
+    func callAsFunction(_ x: Tensor) -> Tensor { convolvedAndNormalised(conv, norm, x) }
 
     /// The block on cat([nearest2x(low), full]), built by neither (see `SeparableConv`).
     func callAsFunction(upsampling low: Tensor, concatenatedWith full: Tensor) -> Tensor {
-        let y = conv(upsampling: low, concatenatedWith: full)
-        norm(y)
+        var statistics = [Double](repeating: 0, count: 2 * conv.cout)
+        let y = statistics.withUnsafeMutableBufferPointer {
+            conv(upsampling: low, concatenatedWith: full, statistics: $0.baseAddress)
+        }
+        norm(y, statistics: statistics)
         return y
     }
 }
@@ -147,10 +161,8 @@ struct ResnetBlockSeparable {
     }
 
     func callAsFunction(_ x: Tensor) -> Tensor {
-        let a = conv1(x)
-        norm1(a)
-        let b = conv2(a)
-        norm2(b)
+        let a = convolvedAndNormalised(conv1, norm1, x)
+        let b = convolvedAndNormalised(conv2, norm2, a)
         let n = b.count
         let (bp, xp) = (b.data, x.data)
         Profile.measure(.elementwise) {
@@ -158,4 +170,13 @@ struct ResnetBlockSeparable {
         }
         return b
     }
+}
+
+/// norm(conv(x)), the norm's statistics gathered by the convolution while its output is in
+/// cache where it can (depthwise kinds), else computed by the norm.
+func convolvedAndNormalised(_ conv: SeparableConv, _ norm: InstanceNorm2d, _ x: Tensor) -> Tensor {
+    var statistics = [Double](repeating: 0, count: 2 * conv.cout)
+    let (y, gathered) = statistics.withUnsafeMutableBufferPointer { conv(x, statistics: $0.baseAddress) }
+    norm(y, statistics: gathered ? statistics : nil)
+    return y
 }
