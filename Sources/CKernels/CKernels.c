@@ -87,58 +87,67 @@ void th_depthwise_rows(int level, const float *padded, long row_stride, long s, 
     else depthwise_rows_avx2(padded, row_stride, s, w, tap_offset, taps, rows, wo, out);
 }
 
-// Output channels per pass of th_conv_rows: 8 channels x 2 vectors of accumulators.
+// Output channels per pass of th_conv_rows: TH_G channels (the AVX2 loop; the AVX-512 loop
+// takes 4, 6, 8 or 12, whichever computes the fewest channels past cout) x 2 vectors.
 #define TH_G 8
+#define TH_G_MAX 12
 
-// w_group[(ci * kk + t) * TH_G + g]: weights of output channels o0 + g, zero past cout.
-static void gather_group(const float *weight, long cin, long cout, long kk, long o0, float *w_group) {
+// w_group[(ci * kk + t) * G + g]: weights of output channels o0 + g, zero past cout.
+static void gather_group(const float *weight, long cin, long cout, long kk, long o0, long G, float *w_group) {
     for (long ci = 0; ci < cin; ci++)
         for (long t = 0; t < kk; t++)
-            for (long g = 0; g < TH_G; g++)
-                w_group[(ci * kk + t) * TH_G + g] = o0 + g < cout ? weight[((o0 + g) * cin + ci) * kk + t] : 0.0f;
+            for (long g = 0; g < G; g++)
+                w_group[(ci * kk + t) * G + g] = o0 + g < cout ? weight[((o0 + g) * cin + ci) * kk + t] : 0.0f;
 }
 
-__attribute__((target("avx512f")))
-static void conv_rows_avx512(int k, const float *padded, long cin, long chan_stride, long row_stride,
-                                const float *w_group, const float *bias, long o0, long cout, long rows,
-                                long wo, float *out, long out_plane) {
-    long gn = cout - o0 < TH_G ? cout - o0 : TH_G;
-    for (long oy = 0; oy < rows; oy++) {
-        for (long x = 0; x < wo; x += 32) {
-            long left = wo - x;
-            __mmask16 m0 = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1);
-            __mmask16 m1 = left >= 32 ? (__mmask16)0xFFFF : (left > 16 ? (__mmask16)((1u << (left - 16)) - 1) : 0);
-            __m512 a[TH_G][2];
-            for (int g = 0; g < TH_G; g++) {
-                float b = (bias && o0 + g < cout) ? bias[o0 + g] : 0.0f;
-                a[g][0] = _mm512_set1_ps(b);
-                a[g][1] = a[g][0];
-            }
-            for (long ci = 0; ci < cin; ci++) {
-                const float *base = padded + ci * chan_stride + oy * row_stride + x;
-                const float *wc = w_group + ci * k * k * TH_G;
-                for (int ky = 0; ky < k; ky++) {
-                    for (int kx = 0; kx < k; kx++) {
-                        const float *r = base + ky * row_stride + kx;
-                        __m512 v0 = _mm512_maskz_loadu_ps(m0, r);
-                        __m512 v1 = _mm512_maskz_loadu_ps(m1, r + 16);
-                        const float *wt = wc + (ky * k + kx) * TH_G;
-                        for (int g = 0; g < TH_G; g++) {
-                            __m512 wv = _mm512_set1_ps(wt[g]);
-                            a[g][0] = _mm512_fmadd_ps(wv, v0, a[g][0]);
-                            a[g][1] = _mm512_fmadd_ps(wv, v1, a[g][1]);
-                        }
-                    }
-                }
-            }
-            for (long g = 0; g < gn; g++) {
-                float *o = out + (o0 + g) * out_plane + oy * wo + x;
-                _mm512_mask_storeu_ps(o, m0, a[g][0]);
-                if (m1) _mm512_mask_storeu_ps(o + 16, m1, a[g][1]);
-            }
-        }
-    }
+#define TH_CONV_ROWS_AVX512(NAME, G)                                                                   \
+__attribute__((target("avx512f")))                                                                     \
+static void NAME(int k, const float *padded, long cin, long chan_stride, long row_stride,              \
+                 const float *w_group, const float *bias, long o0, long cout, long rows,               \
+                 long wo, float *out, long out_plane) {                                                \
+    long gn = cout - o0 < G ? cout - o0 : G;                                                           \
+    for (long oy = 0; oy < rows; oy++) {                                                               \
+        for (long x = 0; x < wo; x += 32) {                                                            \
+            long left = wo - x;                                                                        \
+            __mmask16 m0 = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1);             \
+            __mmask16 m1 = left >= 32 ? (__mmask16)0xFFFF                                              \
+                                      : (left > 16 ? (__mmask16)((1u << (left - 16)) - 1) : 0);        \
+            __m512 a[G][2];                                                                            \
+            for (int g = 0; g < G; g++) {                                                              \
+                float b = (bias && o0 + g < cout) ? bias[o0 + g] : 0.0f;                               \
+                a[g][0] = _mm512_set1_ps(b);                                                           \
+                a[g][1] = a[g][0];                                                                     \
+            }                                                                                          \
+            for (long ci = 0; ci < cin; ci++) {                                                        \
+                const float *base = padded + ci * chan_stride + oy * row_stride + x;                   \
+                const float *wc = w_group + ci * k * k * G;                                            \
+                for (int ky = 0; ky < k; ky++) {                                                       \
+                    for (int kx = 0; kx < k; kx++) {                                                   \
+                        const float *r = base + ky * row_stride + kx;                                  \
+                        __m512 v0 = _mm512_maskz_loadu_ps(m0, r);                                      \
+                        __m512 v1 = _mm512_maskz_loadu_ps(m1, r + 16);                                 \
+                        const float *wt = wc + (ky * k + kx) * G;                                      \
+                        for (int g = 0; g < G; g++) {                                                  \
+                            __m512 wv = _mm512_set1_ps(wt[g]);                                         \
+                            a[g][0] = _mm512_fmadd_ps(wv, v0, a[g][0]);                                \
+                            a[g][1] = _mm512_fmadd_ps(wv, v1, a[g][1]);                                \
+                        }                                                                              \
+                    }                                                                                  \
+                }                                                                                      \
+            }                                                                                          \
+            for (long g = 0; g < gn; g++) {                                                            \
+                float *o = out + (o0 + g) * out_plane + oy * wo + x;                                   \
+                _mm512_mask_storeu_ps(o, m0, a[g][0]);                                                 \
+                if (m1) _mm512_mask_storeu_ps(o + 16, m1, a[g][1]);                                    \
+            }                                                                                          \
+        }                                                                                              \
+    }                                                                                                  \
 }
+
+TH_CONV_ROWS_AVX512(conv_rows_avx512_4, 4)
+TH_CONV_ROWS_AVX512(conv_rows_avx512_6, 6)
+TH_CONV_ROWS_AVX512(conv_rows_avx512_8, 8)
+TH_CONV_ROWS_AVX512(conv_rows_avx512_12, 12)
 
 __attribute__((target("avx2,fma")))
 static void conv_rows_avx2(int k, const float *padded, long cin, long chan_stride, long row_stride,
@@ -409,14 +418,28 @@ int th_gemm_bias(int level, const float *a, long lda, long m, long k, const floa
 void th_conv_rows(int level, int k, const float *padded, long cin, long chan_stride, long row_stride,
                   const float *weight, const float *bias, long cout, long rows, long wo,
                   float *out, long out_plane) {
-    float *w_group = (float *)malloc((size_t)cin * k * k * TH_G * sizeof(float));
+    long G = TH_G;
+    if (level == 2) {
+        // The group size that computes the fewest channels past cout (ties: the larger group).
+        static const long sizes[] = {12, 8, 6, 4};
+        long best = -1;
+        for (int i = 0; i < 4; i++) {
+            long padded_count = (cout + sizes[i] - 1) / sizes[i] * sizes[i];
+            if (best < 0 || padded_count < best) { best = padded_count; G = sizes[i]; }
+        }
+    }
+    float *w_group = (float *)malloc((size_t)cin * k * k * TH_G_MAX * sizeof(float));
     if (!w_group) abort();
-    for (long o0 = 0; o0 < cout; o0 += TH_G) {
-        gather_group(weight, cin, cout, (long)k * k, o0, w_group);
-        if (level == 2)
-            conv_rows_avx512(k, padded, cin, chan_stride, row_stride, w_group, bias, o0, cout, rows, wo, out, out_plane);
-        else
+    for (long o0 = 0; o0 < cout; o0 += G) {
+        gather_group(weight, cin, cout, (long)k * k, o0, G, w_group);
+        if (level == 2) {
+            if (G == 12) conv_rows_avx512_12(k, padded, cin, chan_stride, row_stride, w_group, bias, o0, cout, rows, wo, out, out_plane);
+            else if (G == 8) conv_rows_avx512_8(k, padded, cin, chan_stride, row_stride, w_group, bias, o0, cout, rows, wo, out, out_plane);
+            else if (G == 6) conv_rows_avx512_6(k, padded, cin, chan_stride, row_stride, w_group, bias, o0, cout, rows, wo, out, out_plane);
+            else conv_rows_avx512_4(k, padded, cin, chan_stride, row_stride, w_group, bias, o0, cout, rows, wo, out, out_plane);
+        } else {
             conv_rows_avx2(k, padded, cin, chan_stride, row_stride, w_group, bias, o0, cout, rows, wo, out, out_plane);
+        }
     }
     free(w_group);
 }
