@@ -8,7 +8,9 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 LOG=.build/swift-test.log
 mkdir -p .build
-swift test -c release -Xswiftc -enable-testing --skip-build "$@" 2>&1 | tee "$LOG"
+# The tests are XCTest; without --disable-swift-testing the run would end on Swift Testing's
+# "0 tests" line, which reads as if nothing had run.
+swift test -c release -Xswiftc -enable-testing --skip-build --disable-swift-testing "$@" 2>&1 | tee "$LOG"
 status=${PIPESTATUS[0]}
 if [ "$status" -ne 0 ]; then
   echo
