@@ -360,6 +360,72 @@ int th_scale_shift(int level, float *p, long n, float scale, float shift, int ac
     return 1;
 }
 
+// The 3x3 (padding 1) depthwise convolution of a nearest-2x-upsampled plane, read from the low
+// plane: output (2i + a, 2j + b) is a 2x2 stencil on low rows (i - 1 + a, i + a) and columns
+// (j - 1 + b, j + b) whose weights are sums of the 3x3 weights (row group {0}, {1, 2} for a = 0
+// and {0, 1}, {2} for a = 1; columns likewise).
+__attribute__((target("avx512f")))
+static void depthwise_up2_rows_avx512(const float *padded, long row_stride, long lr0, const float *w,
+                                      long oy0, long rows, long lw, float *out) {
+    // g[a][r][k]: weight of 3x3 row/column k in group r for parity a.
+    static const float g[2][2][3] = {{{1, 0, 0}, {0, 1, 1}}, {{1, 1, 0}, {0, 0, 1}}};
+    float c[2][2][2][2];  // c[a][b][r][q]
+    for (int a = 0; a < 2; a++)
+        for (int b = 0; b < 2; b++)
+            for (int r = 0; r < 2; r++)
+                for (int q = 0; q < 2; q++) {
+                    float sum = 0;
+                    for (int ky = 0; ky < 3; ky++)
+                        for (int kx = 0; kx < 3; kx++)
+                            if (g[a][r][ky] != 0 && g[b][q][kx] != 0) sum += w[ky * 3 + kx];
+                    c[a][b][r][q] = sum;
+                }
+    const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    const __m512i hi = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+    long wo = 2 * lw;
+    for (long y = oy0; y < oy0 + rows; y++) {
+        long i = y >> 1, a = y & 1;
+        const float *p0 = padded + (i - 1 + a - lr0) * row_stride;  // low row i - 1 + a, column j - 1 at p0[j]
+        const float *p1 = p0 + row_stride;
+        float *o = out + (y - oy0) * wo;
+        __m512 e00 = _mm512_set1_ps(c[a][0][0][0]), e01 = _mm512_set1_ps(c[a][0][0][1]);
+        __m512 e10 = _mm512_set1_ps(c[a][0][1][0]), e11 = _mm512_set1_ps(c[a][0][1][1]);
+        __m512 d00 = _mm512_set1_ps(c[a][1][0][0]), d01 = _mm512_set1_ps(c[a][1][0][1]);
+        __m512 d10 = _mm512_set1_ps(c[a][1][1][0]), d11 = _mm512_set1_ps(c[a][1][1][1]);
+        for (long j = 0; j < lw; j += 16) {
+            __m512 a0 = _mm512_loadu_ps(p0 + j), a1 = _mm512_loadu_ps(p0 + j + 1), a2 = _mm512_loadu_ps(p0 + j + 2);
+            __m512 b0 = _mm512_loadu_ps(p1 + j), b1 = _mm512_loadu_ps(p1 + j + 1), b2 = _mm512_loadu_ps(p1 + j + 2);
+            __m512 even = _mm512_mul_ps(e00, a0);
+            even = _mm512_fmadd_ps(e01, a1, even);
+            even = _mm512_fmadd_ps(e10, b0, even);
+            even = _mm512_fmadd_ps(e11, b1, even);
+            __m512 odd = _mm512_mul_ps(d00, a1);
+            odd = _mm512_fmadd_ps(d01, a2, odd);
+            odd = _mm512_fmadd_ps(d10, b1, odd);
+            odd = _mm512_fmadd_ps(d11, b2, odd);
+            __m512 first = _mm512_permutex2var_ps(even, lo, odd);
+            __m512 second = _mm512_permutex2var_ps(even, hi, odd);
+            long left = wo - 2 * j;  // outputs still to write in this row
+            if (left >= 32) {
+                _mm512_storeu_ps(o + 2 * j, first);
+                _mm512_storeu_ps(o + 2 * j + 16, second);
+            } else {
+                __mmask16 m0 = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1);
+                __mmask16 m1 = left > 16 ? (__mmask16)((1u << (left - 16)) - 1) : 0;
+                _mm512_mask_storeu_ps(o + 2 * j, m0, first);
+                if (m1) _mm512_mask_storeu_ps(o + 2 * j + 16, m1, second);
+            }
+        }
+    }
+}
+
+int th_depthwise_up2_rows(int level, const float *padded, long row_stride, long lr0, const float *w,
+                          long oy0, long rows, long lw, float *out) {
+    if (level < 2) return 0;
+    depthwise_up2_rows_avx512(padded, row_stride, lr0, w, oy0, rows, lw, out);
+    return 1;
+}
+
 // Rows of C per pass of th_gemm_bias: 8 rows x 32 columns of accumulators (16 zmm registers).
 #define TH_GEMM_MR 8
 
@@ -446,6 +512,11 @@ void th_conv_rows(int level, int k, const float *padded, long cin, long chan_str
 
 #else
 int th_vector_level(void) { return 0; }
+int th_depthwise_up2_rows(int level, const float *padded, long row_stride, long lr0, const float *w,
+                          long oy0, long rows, long lw, float *out) {
+    (void)level; (void)padded; (void)row_stride; (void)lr0; (void)w; (void)oy0; (void)rows; (void)lw; (void)out;
+    return 0;
+}
 int th_moments(int level, const float *p, long n, double *mean, double *variance) {
     (void)level; (void)p; (void)n; (void)mean; (void)variance; return 0;
 }

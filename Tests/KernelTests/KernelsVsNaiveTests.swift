@@ -124,7 +124,9 @@ final class KernelsVsNaiveTests: XCTestCase {
     /// The separable convolution of cat([nearest2x(low), full]) read in place, against the
     /// naive convolutions of the built concatenation.
     func testSeparableConvolutionOfUpsampledConcat() {
-        for (c1, c2, cout, h, w, bias) in [(3, 2, 4, 6, 8, true), (5, 7, 3, 34, 66, false), (1, 1, 1, 2, 2, true)] {
+        // The last case has bands of 15 rows (odd first rows) and 79 inputs (direct gemm).
+        for (c1, c2, cout, h, w, bias) in [(3, 2, 4, 6, 8, true), (5, 7, 3, 34, 66, false), (1, 1, 1, 2, 2, true),
+                                           (70, 9, 6, 60, 100, true)] {
             let low = random(c1 * (h / 2) * (w / 2)), full = random(c2 * h * w)
             let dw = random((c1 + c2) * 9), pw = random(cout * (c1 + c2)), b = random(cout)
             let out = Tensor(channels: cout, height: h, width: w)
@@ -139,7 +141,8 @@ final class KernelsVsNaiveTests: XCTestCase {
                                    groups: c1 + c2, bias: nil)
             let want = Naive.conv2d(mid, weight: pw.map(Double.init), cout: cout, k: 1, stride: 1, padding: 0, groups: 1,
                                     bias: bias ? b.map(Double.init) : nil)
-            check(out, want, "separable of cat(up2x(\(c1)), \(c2)) -> \(cout) \(h)x\(w)")
+            check(out, want, "separable of cat(up2x(\(c1)), \(c2)) -> \(cout) \(h)x\(w) vector level \(vectorLevel)",
+                  tolerance: c1 + c2 > 50 ? 5e-4 : 1e-4)
         }
     }
 

@@ -38,6 +38,15 @@ int th_scale_shift(int level, float *p, long n, float scale, float shift, int ac
 // exp (absolute error below 1e-6). Returns 0 when `level` has no vector loop: the caller uses libm.
 int th_activate(int level, int kind, float *x, long n);
 
+// Output rows oy0 ..< oy0 + rows (each 2 * lw wide) of the 3x3, padding-1 depthwise convolution
+// (weights w[9]) of the nearest-2x upsampling of a low plane lw wide, computed from the low plane
+// as 2x2 stencils with summed weights (4 taps an output instead of 9, no upsampled copy).
+// padded: low rows lr0, lr0 + 1, ... at row_stride floats, column x of a low row at index x + 1,
+// index 0 and lw + 1 zero, rows outside the low plane all zero, 16 readable floats past lw + 1.
+// lr0 = floor((oy0 - 1) / 2). Returns 0 when `level` has no such loop (AVX-512 only).
+int th_depthwise_up2_rows(int level, const float *padded, long row_stride, long lr0, const float *w,
+                          long oy0, long rows, long lw, float *out);
+
 // dst[2i] = dst[2i + 1] = src[i] for i < n: one row of a nearest-neighbour 2x upsampling.
 void th_upsample_row(int level, const float *src, long n, float *dst);
 

@@ -349,6 +349,26 @@ func depthwiseRows(
     rows: Range<Int>, padded: UnsafeMutablePointer<Float>, output dst: UnsafeMutablePointer<Float>
 ) {
     let (h, w, k, s, p, wo, half, rowStride) = (g.h, g.w, g.k, g.s, g.p, g.wo, g.half, g.rowStride)
+    if upsampled && k == 3 && p == 1 && vectorLevel >= 2 {
+        // 3x3 on the upsampling, as 2x2 stencils on the low plane (th_depthwise_up2_rows): copy
+        // low rows lr0 ... lr1 with a zero column on each side.
+        let (lh, lw) = (h >> 1, w >> 1)
+        let lr0 = (rows.lowerBound - 1) >> 1, lr1 = rows.upperBound >> 1
+        for r in 0...(lr1 - lr0) {
+            let y = lr0 + r
+            let row = padded + r * rowStride
+            if y < 0 || y >= lh {
+                row.update(repeating: 0, count: rowStride)
+            } else {
+                row[0] = 0
+                (row + 1).update(from: src + y * lw, count: lw)
+                row[lw + 1] = 0
+            }
+        }
+        if th_depthwise_up2_rows(Int32(vectorLevel), padded, rowStride, lr0, wk, rows.lowerBound, rows.count, lw, dst) != 0 {
+            return
+        }
+    }
     let inRows = (rows.count - 1) * s + k
     let iy0 = rows.lowerBound * s - p
     for r in 0..<inRows {
