@@ -37,18 +37,19 @@ struct SeparableConv {
     /// Depthwise stride-1 kinds only.
     /// `statistics`, when given, receives the output's per-channel mean and variance (2 x cout,
     /// see `separableConv2d`).
-    func callAsFunction(upsampling low: Tensor, concatenatedWith full: Tensor,
+    /// `full` nil: the convolution of nearest2x(low) alone (the rotator's decoder).
+    func callAsFunction(upsampling low: Tensor, concatenatedWith full: Tensor?,
                         statistics: UnsafeMutablePointer<Double>? = nil) -> Tensor {
         guard case .depthwise(let k, 1, let p) = kind else { preconditionFailure("upsampling concat needs a stride-1 depthwise conv") }
-        precondition(low.channels + full.channels == cin && 2 * low.height == full.height && 2 * low.width == full.width,
-                     "SeparableConv: upsampling concat of \(low.channels)x\(low.height)x\(low.width) and \(full.channels)x\(full.height)x\(full.width)")
-        let (h, w) = (full.height, full.width)
+        let (h, w) = (2 * low.height, 2 * low.width)
+        precondition(low.channels + (full?.channels ?? 0) == cin && (full == nil || (full!.height == h && full!.width == w)),
+                     "SeparableConv: upsampling concat of \(low.channels)x\(low.height)x\(low.width) and \(String(describing: full.map { [$0.channels, $0.height, $0.width] }))")
+        var sources = [ChannelSource(data: low.data, channels: low.channels, upsampled: true)]
+        if let full { sources.append(ChannelSource(data: full.data, channels: full.channels, upsampled: false)) }
         let y = Tensor(uninitializedChannels: cout, height: convOutputSize(h, kernel: k, stride: 1, padding: p),
                        width: convOutputSize(w, kernel: k, stride: 1, padding: p))
         Profile.measure(.separable) {
-            separableConv2d(sources: [ChannelSource(data: low.data, channels: low.channels, upsampled: true),
-                                      ChannelSource(data: full.data, channels: full.channels, upsampled: false)],
-                            height: h, width: w, depthwise: depthwise.data, kernel: k, stride: 1, padding: p,
+            separableConv2d(sources: sources, height: h, width: w, depthwise: depthwise.data, kernel: k, stride: 1, padding: p,
                             pointwise: pointwise.data, cout: cout, bias: bias?.data, output: y.data,
                             statistics: statistics)
         }
@@ -132,8 +133,9 @@ struct SeparableConvBlock {
 
     func callAsFunction(_ x: Tensor) -> Tensor { convolvedAndNormalised(conv, norm, x) }
 
-    /// The block on cat([nearest2x(low), full]), built by neither (see `SeparableConv`).
-    func callAsFunction(upsampling low: Tensor, concatenatedWith full: Tensor) -> Tensor {
+    /// The block on cat([nearest2x(low), full]) (or nearest2x(low) alone when `full` is nil),
+    /// built by neither (see `SeparableConv`).
+    func callAsFunction(upsampling low: Tensor, concatenatedWith full: Tensor? = nil) -> Tensor {
         var statistics = [Double](repeating: 0, count: 2 * conv.cout)
         let y = statistics.withUnsafeMutableBufferPointer {
             conv(upsampling: low, concatenatedWith: full, statistics: $0.baseAddress)

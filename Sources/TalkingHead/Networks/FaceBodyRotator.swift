@@ -67,13 +67,8 @@ struct FaceBodyRotator {
         var x = Tensor.concat([image, Tensor.broadcast(pose, height: image.height, width: image.width)])
         for block in downsample { x = block(x) }
         for block in bottleneck { x = block(x) }
-        for block in upsample {
-            let up = Tensor(uninitializedChannels: x.channels, height: 2 * x.height, width: 2 * x.width)
-            Profile.measure(.resize) {
-                upsampleNearest2x(input: x.data, channels: x.channels, height: x.height, width: x.width, output: up.data)
-            }
-            x = block(up)
-        }
+        // Each block reads nearest2x(x) in place (see `SeparableConv`): the upsampled tensor is not built.
+        for block in upsample { x = block(upsampling: x) }
         let out2 = heads(x)
         let (grid, direct) = (out2[0], out2[1])
         let warped = Tensor(uninitializedChannels: 4, height: image.height, width: image.width)
