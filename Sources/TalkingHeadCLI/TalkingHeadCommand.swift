@@ -108,24 +108,31 @@ struct Animate: ParsableCommand {
             }
         }
         let progress = Progress(total: total, enabled: !quiet && isatty(STDERR_FILENO) != 0)
-        var done = 0
+        let writer = FrameWriter()
         do {
             let animation = try APNGWriter(url: animationURL, width: size, height: size, frameCount: total, fps: fps)
-            // Batches of `jobs` frames rendered concurrently, then written in order.
+            // Batches of `jobs` frames rendered concurrently, then written in order on the writer
+            // thread while the next batch renders (PNG encoding is a fifth of a frame's time).
             var start = 0
             while start < total {
                 let batch = Array(sequence.poses[start..<min(total, start + jobs)])
                 let frames = try renderConcurrently(batch, head: head, character: character)
-                for (k, frame) in frames.enumerated() {
-                    try frame.write(to: dir.appendingPathComponent(String(format: "%06d.png", start + k)))
-                    try animation.append(frame)
-                    done = start + k + 1
-                    progress.update(done: done)
+                let first = start
+                try writer.submit {
+                    for (k, frame) in frames.enumerated() {
+                        try frame.write(to: dir.appendingPathComponent(String(format: "%06d.png", first + k)))
+                        try animation.append(frame)
+                        writer.done = first + k + 1
+                        progress.update(done: first + k + 1)
+                    }
                 }
                 start += batch.count
             }
+            try writer.finish()
             try animation.finish()
         } catch {
+            writer.drain()
+            let done = writer.done
             progress.end()
             FileHandle.standardError.write(Data("animate: stopped after \(done) of \(total) frames; \(animationURL.path) was not written\n".utf8))
             throw error
@@ -150,6 +157,35 @@ extension Animate {
         if poses.count == 1 { render(0) } else { DispatchQueue.concurrentPerform(iterations: poses.count, execute: render) }
         return try results.values.map { try $0!.get() }
     }
+}
+
+/// Runs write jobs one at a time on its own thread, at most one behind the caller: `submit`
+/// first waits for the previous job and rethrows its error, so frames stay in order, memory
+/// stays bounded, and a failed write stops the render at the next frame.
+final class FrameWriter: @unchecked Sendable {
+    private let queue = DispatchQueue(label: "talking-head.frame-writer")
+    private let group = DispatchGroup()
+    private var error: Error?
+    /// Frames written so far (read after `drain`/`finish`, or by the job itself).
+    var done = 0
+
+    func submit(_ job: @escaping () throws -> Void) throws {
+        try finish()
+        group.enter()
+        queue.async {
+            defer { self.group.leave() }
+            do { try job() } catch { self.error = error }
+        }
+    }
+
+    /// Waits for the job in flight; rethrows its error.
+    func finish() throws {
+        drain()
+        if let error { self.error = nil; throw error }
+    }
+
+    /// Waits for the job in flight, keeping any error for `finish`.
+    func drain() { group.wait() }
 }
 
 /// Results written by concurrent workers, one slot each.
