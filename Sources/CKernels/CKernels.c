@@ -186,27 +186,9 @@ static void conv_rows_avx2(int k, const float *padded, long cin, long chan_strid
     }
 }
 
-__attribute__((target("avx512f")))
-static void upsample_row_avx512(const float *src, long n, float *dst) {
-    const __m512i lo = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
-    const __m512i hi = _mm512_setr_epi32(8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15);
-    long i = 0;
-    for (; i + 16 <= n; i += 16) {
-        __m512 v = _mm512_loadu_ps(src + i);
-        _mm512_storeu_ps(dst + 2 * i, _mm512_permutexvar_ps(lo, v));
-        _mm512_storeu_ps(dst + 2 * i + 16, _mm512_permutexvar_ps(hi, v));
-    }
-    for (; i < n; i++) dst[2 * i] = dst[2 * i + 1] = src[i];
-}
-
-void th_upsample_row(int level, const float *src, long n, float *dst) {
-    if (level >= 2) { upsample_row_avx512(src, n, dst); return; }
-    for (long i = 0; i < n; i++) dst[2 * i] = dst[2 * i + 1] = src[i];
-}
-
 // exp(x) for x <= 0 in [-87.3, 0] (Cephes expf: range reduction by ln 2, degree-6 polynomial,
 // relative error about 1e-7); below -87.3 the result is flushed to 0.
-#define TH_EXP_POLY(MUL, ADD, SET1, x, fx, y)                                                       \
+#define TH_EXP_POLY(MUL, ADD, SET1, x, y)                                                               \
     y = SET1(1.9875691500E-4f);                                                                     \
     y = ADD(MUL(y, x), SET1(1.3981999507E-3f));                                                     \
     y = ADD(MUL(y, x), SET1(8.3334519073E-3f));                                                     \
@@ -222,7 +204,7 @@ static inline __m512 exp_neg_avx512(__m512 x) {
     x = _mm512_fnmadd_ps(fx, _mm512_set1_ps(0.693359375f), x);
     x = _mm512_fnmadd_ps(fx, _mm512_set1_ps(-2.12194440e-4f), x);
     __m512 y;
-    TH_EXP_POLY(_mm512_mul_ps, _mm512_add_ps, _mm512_set1_ps, x, fx, y)
+    TH_EXP_POLY(_mm512_mul_ps, _mm512_add_ps, _mm512_set1_ps, x, y)
     return _mm512_scalef_ps(y, fx);
 }
 
@@ -233,7 +215,7 @@ static inline __m256 exp_neg_avx2(__m256 x) {
     x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(0.693359375f), x);
     x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(-2.12194440e-4f), x);
     __m256 y;
-    TH_EXP_POLY(_mm256_mul_ps, _mm256_add_ps, _mm256_set1_ps, x, fx, y)
+    TH_EXP_POLY(_mm256_mul_ps, _mm256_add_ps, _mm256_set1_ps, x, y)
     // 2^fx for fx in [-126, 0]: the exponent field of fx + 127.
     __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(fx), _mm256_set1_epi32(127)), 23);
     return _mm256_mul_ps(y, _mm256_castsi256_ps(e));
@@ -524,10 +506,6 @@ int th_scale_shift(int level, float *p, long n, float scale, float shift, int ac
     (void)level; (void)p; (void)n; (void)scale; (void)shift; (void)act; (void)slope; return 0;
 }
 int th_activate(int level, int kind, float *x, long n) { (void)level; (void)kind; (void)x; (void)n; return 0; }
-void th_upsample_row(int level, const float *src, long n, float *dst) {
-    (void)level;
-    for (long i = 0; i < n; i++) dst[2 * i] = dst[2 * i + 1] = src[i];
-}
 int th_gemm_bias(int level, const float *a, long lda, long m, long k, const float *b, long ldb, long n,
                  const float *bias, float *c, long ldc) {
     (void)level; (void)a; (void)lda; (void)m; (void)k; (void)b; (void)ldb; (void)n; (void)bias; (void)c; (void)ldc;

@@ -47,9 +47,6 @@ int th_activate(int level, int kind, float *x, long n);
 int th_depthwise_up2_rows(int level, const float *padded, long row_stride, long lr0, const float *w,
                           long oy0, long rows, long lw, float *out);
 
-// dst[2i] = dst[2i + 1] = src[i] for i < n: one row of a nearest-neighbour 2x upsampling.
-void th_upsample_row(int level, const float *src, long n, float *dst);
-
 // C[m, n] = A[m, k] * B[k, n] + bias (per row of C; 0 when NULL), row-major with leading
 // dimensions lda, ldb, ldc, without packing: tiles of 8 rows x 32 columns of C accumulate over
 // k in order, reading A and B where they are (B's rows must not be a large power of two apart:

@@ -379,7 +379,14 @@ func depthwiseRows(
             continue
         }
         if upsampled {
-            th_upsample_row(Int32(vectorLevel), src + (y >> 1) * (w >> 1), w >> 1, row + p)
+            // Levels without th_depthwise_up2_rows, and kernels other than 3x3.
+            let half = src + (y >> 1) * (w >> 1)
+            let out = row + p
+            for x in 0..<(w >> 1) {
+                let v = half[x]
+                out[2 * x] = v
+                out[2 * x + 1] = v
+            }
         } else if s == 1 {
             (row + p).update(from: src + y * w, count: w)
         } else {
@@ -598,7 +605,6 @@ func convTranspose2d(
         }
     }
 }
-
 
 /// Whether `separableConv2d` may use `th_gemm_bias` (AVX-512) instead of OpenBLAS for its
 /// pointwise products (benchmarks switch it to compare). Measured on the 2-core AMD EPYC of

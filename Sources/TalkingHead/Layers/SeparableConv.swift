@@ -33,11 +33,10 @@ struct SeparableConv {
     }
 
     /// The convolution of cat([nearest2x(low), full]) without building either tensor (the
-    /// editor's decoder blocks). low [c1, h/2, w/2], full [c2, h, w], c1 + c2 = cin -> [cout, h, w].
-    /// Depthwise stride-1 kinds only.
-    /// `statistics`, when given, receives the output's per-channel mean and variance (2 x cout,
-    /// see `separableConv2d`).
-    /// `full` nil: the convolution of nearest2x(low) alone (the rotator's decoder).
+    /// editor's decoder blocks), or of nearest2x(low) alone when `full` is nil (the rotator's).
+    /// low [c1, h/2, w/2], full [c2, h, w], c1 + c2 = cin -> [cout, h, w]. Depthwise stride-1
+    /// kinds only. `statistics`, when given, receives the output's per-channel mean and variance
+    /// (2 x cout, see `separableConv2d`).
     func callAsFunction(upsampling low: Tensor, concatenatedWith full: Tensor?,
                         statistics: UnsafeMutablePointer<Double>? = nil) -> Tensor {
         guard case .depthwise(let k, 1, let p) = kind else { preconditionFailure("upsampling concat needs a stride-1 depthwise conv") }
@@ -56,18 +55,16 @@ struct SeparableConv {
         return y
     }
 
-    /// x [cin, h, w] -> [cout, ho, wo]. `statistics`, when given, receives the output's
-    /// per-channel mean and variance (2 x cout) for the depthwise kinds, and is left alone for
-    /// the transposed kind (the return value says which).
-    func callAsFunction(_ x: Tensor, statistics: UnsafeMutablePointer<Double>?) -> (Tensor, gathered: Bool) {
-        guard case .depthwise = kind else { return (self(x), false) }
-        return (self(x, into: statistics), statistics != nil)
+    /// Whether `statistics` is filled by this kind (the banded depthwise kinds; the transposed
+    /// kind leaves it alone).
+    var gathersStatistics: Bool {
+        if case .depthwise = kind { return true }
+        return false
     }
 
-    /// x [cin, h, w] -> [cout, ho, wo]
-    func callAsFunction(_ x: Tensor) -> Tensor { self(x, into: nil) }
-
-    private func callAsFunction(_ x: Tensor, into statistics: UnsafeMutablePointer<Double>?) -> Tensor {
+    /// x [cin, h, w] -> [cout, ho, wo]. `statistics`, when given and `gathersStatistics`,
+    /// receives the output's per-channel mean and variance (2 x cout, see `separableConv2d`).
+    func callAsFunction(_ x: Tensor, statistics: UnsafeMutablePointer<Double>? = nil) -> Tensor {
         precondition(x.channels == cin, "SeparableConv: \(x.channels) input channels, expected \(cin)")
         switch kind {
         case .depthwise(let k, let s, let p):
@@ -177,8 +174,13 @@ struct ResnetBlockSeparable {
 /// norm(conv(x)), the norm's statistics gathered by the convolution while its output is in
 /// cache where it can (depthwise kinds), else computed by the norm.
 func convolvedAndNormalised(_ conv: SeparableConv, _ norm: InstanceNorm2d, _ x: Tensor) -> Tensor {
+    guard conv.gathersStatistics else {
+        let y = conv(x)
+        norm(y)
+        return y
+    }
     var statistics = [Double](repeating: 0, count: 2 * conv.cout)
-    let (y, gathered) = statistics.withUnsafeMutableBufferPointer { conv(x, statistics: $0.baseAddress) }
-    norm(y, statistics: gathered ? statistics : nil)
+    let y = statistics.withUnsafeMutableBufferPointer { conv(x, statistics: $0.baseAddress) }
+    norm(y, statistics: statistics)
     return y
 }
