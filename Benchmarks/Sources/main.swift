@@ -39,6 +39,13 @@ func procStatusMegabytes(_ field: String) -> Double {
 }
 func peakRSSMegabytes() -> Double { procStatusMegabytes("VmHWM") }
 
+/// CPU seconds of this process so far, all threads (time stolen by the hypervisor not included).
+func processCPUSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
 func summary(_ xs: [Double]) -> [String: Double] {
     let s = xs.sorted()
     return ["median": s[s.count / 2], "min": s[0], "max": s[s.count - 1],
@@ -74,14 +81,30 @@ if let weights = option("--pipeline") {
     _ = try head.pose(image: image, params: poses[0])
     let firstSeconds = Date().timeIntervalSince(firstStart)
     var totals: [Double] = []
+    var cpuTotals: [Double] = []
     var perKind: [Profile.Kind: [Double]] = [:]
     Profile.enabled = true
+    Profile.byDetail = args.contains("--by-layer")
+    deferNorms = !args.contains("--eager-norms")
+    var perDetail: [String: [Double]] = [:]
+    var detailFlops: [String: Double] = [:]
     for p in poses {
         Profile.reset()
         let t = Date()
+        let cpu = processCPUSeconds()
         _ = try head.pose(image: image, params: p)
         totals.append(Date().timeIntervalSince(t))
+        cpuTotals.append(processCPUSeconds() - cpu)
         for (k, v) in Profile.snapshot() { perKind[k, default: []].append(v) }
+        for (k, v) in Profile.detailSnapshot() { perDetail[k, default: []].append(v.seconds); detailFlops[k] = v.flops }
+    }
+    if Profile.byDetail {
+        // Median per call site and shape, slowest first, with its rate where FLOPs are known.
+        let rows = perDetail.map { (key: $0.key, median: summary($0.value)["median"]!) }.sorted { $0.median > $1.median }
+        for r in rows {
+            let gf = (detailFlops[r.key] ?? 0) > 0 ? String(format: "%7.1f GFLOP/s", detailFlops[r.key]! / r.median / 1e9) : ""
+            FileHandle.standardError.write(Data(String(format: "%8.2f ms  %@  %@\n", r.median * 1000, r.key as NSString, gf as NSString).utf8))
+        }
     }
     Profile.enabled = false
     var networks: [String: [String: Double]] = [:]
@@ -91,7 +114,7 @@ if let weights = option("--pipeline") {
     }
     let result: [String: Any] = [
         "threads": workerCount, "poses": poses.count, "load_seconds": loadSeconds,
-        "first_pose_seconds": firstSeconds, "pose": summary(totals), "networks": networks,
+        "first_pose_seconds": firstSeconds, "pose": summary(totals), "pose_cpu_seconds": summary(cpuTotals), "networks": networks,
         "kernels": kernels, "peak_rss_mb": peakRSSMegabytes(),
         "peak_live_activations_mb": Double(BufferPool.shared.statistics.peakLive) / 1048576,
         "idle_pool_mb": Double(BufferPool.shared.statistics.idle) / 1048576,
@@ -115,6 +138,7 @@ if args.contains("--layers") {
         let ho = (size + 2 * p - k) / s + 1
         let flops = Double(2 * cin * cout * ho * ho + 2 * k * k * cin * ho * ho)
         var best = [Double.infinity, Double.infinity]
+        var all: [[Double]] = [[], []]
         for round in 0..<24 {
             let g = round % 2
             separableDirectGemm = g == 1
@@ -131,9 +155,11 @@ if args.contains("--layers") {
                 }
             }
             best[g] = min(best[g], Date().timeIntervalSince(t0))
+            all[g].append(Date().timeIntervalSince(t0))
         }
-        print(String(format: "sep %d->%d k%ds%d @%d up%d  blas %.2f ms (%.0f GF)  direct %.2f ms (%.0f GF)", cin, cout, k, s, size, up,
-                     best[0] * 1e3, flops / best[0] / 1e9, best[1] * 1e3, flops / best[1] / 1e9))
+        let med = all.map { $0.sorted()[$0.count / 2] }
+        print(String(format: "sep %d->%d k%ds%d @%d up%d  blas %.2f ms (%.0f GF)  direct %.2f ms (%.0f GF), median %.2f ms", cin, cout, k, s, size, up,
+                     best[0] * 1e3, flops / best[0] / 1e9, best[1] * 1e3, flops / best[1] / 1e9, med[1] * 1e3))
     }
     for (cin, cout, size) in [(512, 256, 48), (256, 128, 96), (128, 64, 192), (512, 256, 32), (256, 128, 64), (128, 64, 128)] {
         let flops = Double(2 * cin * cout * size * size)

@@ -323,22 +323,29 @@ int th_moments(int level, const float *p, long n, double *mean, double *variance
     return 1;
 }
 
-// p[i] = act(p[i] * scale + shift), act 0 identity, 1 relu, 2 leaky relu with `slope`.
+// Row r < rows, i < n: dst[r * dst_stride + i] = act(src[r * src_stride + i] * scale + shift)
+// (+ residual[r * src_stride + i]), act 0 identity, 1 relu, 2 leaky relu with `slope`; src may be dst.
 __attribute__((target("avx512f")))
-static void scale_shift_avx512(float *p, long n, float scale, float shift, int act, float slope) {
+static void scale_shift_avx512(const float *src, long src_stride, float *dst, long dst_stride, long rows, long n,
+                               float scale, float shift, int act, float slope, const float *residual) {
     const __m512 a = _mm512_set1_ps(scale), b = _mm512_set1_ps(shift), sl = _mm512_set1_ps(slope), zero = _mm512_setzero_ps();
-    for (long j = 0; j < n; j += 16) {
-        __mmask16 m = n - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - j)) - 1);
-        __m512 v = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, p + j), a, b);
-        if (act == 1) v = _mm512_max_ps(v, zero);
-        else if (act == 2) v = _mm512_mask_mul_ps(v, _mm512_cmp_ps_mask(v, zero, _CMP_LT_OQ), v, sl);
-        _mm512_mask_storeu_ps(p + j, m, v);
+    for (long r = 0; r < rows; r++, src += src_stride, dst += dst_stride) {
+        const float *res = residual ? residual + r * src_stride : 0;
+        for (long j = 0; j < n; j += 16) {
+            __mmask16 m = n - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - j)) - 1);
+            __m512 v = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, src + j), a, b);
+            if (act == 1) v = _mm512_max_ps(v, zero);
+            else if (act == 2) v = _mm512_mask_mul_ps(v, _mm512_cmp_ps_mask(v, zero, _CMP_LT_OQ), v, sl);
+            if (res) v = _mm512_add_ps(_mm512_maskz_loadu_ps(m, res + j), v);
+            _mm512_mask_storeu_ps(dst + j, m, v);
+        }
     }
 }
 
-int th_scale_shift(int level, float *p, long n, float scale, float shift, int act, float slope) {
+int th_scale_shift(int level, const float *src, long src_stride, float *dst, long dst_stride, long rows, long n,
+                   float scale, float shift, int act, float slope, const float *residual) {
     if (level < 2) return 0;
-    scale_shift_avx512(p, n, scale, shift, act, slope);
+    scale_shift_avx512(src, src_stride, dst, dst_stride, rows, n, scale, shift, act, slope, residual);
     return 1;
 }
 
@@ -502,8 +509,10 @@ int th_depthwise_up2_rows(int level, const float *padded, long row_stride, long 
 int th_moments(int level, const float *p, long n, double *mean, double *variance) {
     (void)level; (void)p; (void)n; (void)mean; (void)variance; return 0;
 }
-int th_scale_shift(int level, float *p, long n, float scale, float shift, int act, float slope) {
-    (void)level; (void)p; (void)n; (void)scale; (void)shift; (void)act; (void)slope; return 0;
+int th_scale_shift(int level, const float *src, long src_stride, float *dst, long dst_stride, long rows, long n,
+                   float scale, float shift, int act, float slope, const float *residual) {
+    (void)level; (void)src; (void)src_stride; (void)dst; (void)dst_stride; (void)rows; (void)n; (void)scale; (void)shift;
+    (void)act; (void)slope; (void)residual; return 0;
 }
 int th_activate(int level, int kind, float *x, long n) { (void)level; (void)kind; (void)x; (void)n; return 0; }
 int th_gemm_bias(int level, const float *a, long lda, long m, long k, const float *b, long ldb, long n,

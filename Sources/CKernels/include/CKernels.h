@@ -29,10 +29,14 @@ void th_conv_rows(int level, int k, const float *padded, long cin, long chan_str
 
 // Mean and biased variance of p[0..<n]: the sum, then the squared deviations from the float
 // mean corrected for its rounding; blocks of 1024 in float vectors, added in double.
-// p[i] = act(p[i] * scale + shift) with act 0 identity, 1 relu, 2 leaky relu (slope).
+// For rows r < rows and i < n: dst[r * dst_stride + i] = act(src[r * src_stride + i] * scale + shift)
+// (+ residual[r * src_stride + i] when residual is not NULL), act 0 identity, 1 relu, 2 leaky
+// relu (slope), the product and sum fused (fma); src may be dst: an instance norm in place, or
+// applied while copying rows into a padded scratch (a deferred norm, see DeferredTensor).
 // Both return 0 when `level` has no vector loop (AVX-512 only): the caller's Swift loop runs.
 int th_moments(int level, const float *p, long n, double *mean, double *variance);
-int th_scale_shift(int level, float *p, long n, float scale, float shift, int act, float slope);
+int th_scale_shift(int level, const float *src, long src_stride, float *dst, long dst_stride, long rows, long n,
+                   float scale, float shift, int act, float slope, const float *residual);
 
 // x[i] = sigmoid(x[i]) (kind 0) or tanh(x[i]) (kind 1) in place, for i < n, with a vectorised
 // exp (absolute error below 1e-6). Returns 0 when `level` has no vector loop: the caller uses libm.

@@ -212,11 +212,13 @@ func separableConv2d(
 
 /// A block of input channels of `separableConv2d`: `channels` planes at `data`, of the
 /// convolution's input size h x w, or (`upsampled`) of h/2 x w/2 read as their nearest-neighbour
-/// 2x upsampling. Several sources in a row are their channel concatenation.
+/// 2x upsampling. Several sources in a row are their channel concatenation. `norm`, when given,
+/// is the sources' deferred instance norm (see `DeferredTensor`), applied as rows are read.
 struct ChannelSource {
     let data: UnsafePointer<Float>
     let channels: Int
     let upsampled: Bool
+    var norm: ChannelScaleShift? = nil
 }
 
 /// Separable convolution of the channel concatenation of `sources` (see `ChannelSource`):
@@ -241,11 +243,15 @@ func separableConv2d(
     precondition(sources.allSatisfy { !$0.upsampled || (s == 1 && h % 2 == 0 && w % 2 == 0) },
                  "separableConv2d: upsampled sources need stride 1 and an even size")
     let cin = sources.reduce(0) { $0 + $1.channels }
-    // Channel ch's plane and whether it is upsampled, for ch in 0..<cin.
-    var planes: [(UnsafePointer<Float>, Bool)] = []
+    // Channel ch's plane, whether it is upsampled and its deferred norm, for ch in 0..<cin.
+    var planes: [(UnsafePointer<Float>, Bool, RowNorm?)] = []
     for src in sources {
+        precondition(src.norm == nil || src.norm!.scale.count == src.channels)
         let size = src.upsampled ? (h / 2) * (w / 2) : h * w
-        for c in 0..<src.channels { planes.append((src.data + c * size, src.upsampled)) }
+        for c in 0..<src.channels {
+            planes.append((src.data + c * size, src.upsampled,
+                           src.norm.map { RowNorm(scale: $0.scale[c], shift: $0.shift[c], activation: $0.activation) }))
+        }
     }
     let g = DepthwiseGeometry(height: h, width: w, kernel: k, stride: s, padding: p)
     let (ho, wo) = (g.ho, g.wo)
@@ -275,8 +281,9 @@ func separableConv2d(
             }
             padded.update(repeating: 0, count: scratch)
             for ch in 0..<cin {
-                depthwiseRows(g, input: planes[ch].0, upsampled: planes[ch].1, weight: depthwise + ch * k * k,
-                              rows: oy0..<(oy0 + rows), padded: padded, output: mid + ch * ldm)
+                depthwiseRows(g, input: planes[ch].0, upsampled: planes[ch].1, norm: planes[ch].2,
+                              weight: depthwise + ch * k * k, rows: oy0..<(oy0 + rows), padded: padded,
+                              output: mid + ch * ldm)
             }
             let c = output + oy0 * wo
             if cin < directGemmMinimumInputs || !separableDirectGemm
@@ -329,8 +336,12 @@ struct DepthwiseGeometry {
         rowStride = (stride == 1 ? pw : 2 * half) + 16
     }
 
-    /// Floats of scratch for `rows` output rows.
-    func scratchCount(rows: Int) -> Int { ((rows - 1) * s + k) * rowStride }
+    /// Floats of scratch for `rows` output rows: the padded rows they read, then w spare floats
+    /// (where a stride-2 row is normalised before it is split, see `depthwiseRows`).
+    func scratchCount(rows: Int) -> Int { paddedRowsCount(rows: rows) + w }
+
+    /// Floats of the padded input rows that `rows` output rows read.
+    func paddedRowsCount(rows: Int) -> Int { ((rows - 1) * s + k) * rowStride }
 }
 
 /// What the CPU offers the C inner loops (CKernels): 2 AVX-512, 1 AVX2 + FMA, 0 neither (the
@@ -338,14 +349,33 @@ struct DepthwiseGeometry {
 /// check both paths.
 nonisolated(unsafe) var vectorLevel: Int = ProcessInfo.processInfo.environment["TALKING_HEAD_PORTABLE"] == "1" ? 0 : Int(th_vector_level())
 
+/// One channel's deferred instance norm: y = activation(x * scale + shift).
+struct RowNorm {
+    let scale: Float
+    let shift: Float
+    let activation: Activation
+}
+
+/// dst[0..<count] = src[0..<count], with `norm` applied when given.
+@inline(__always)
+func copyRow(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count: Int, norm: RowNorm?) {
+    if let norm {
+        scaleShift(src, dst, count: count, scale: norm.scale, shift: norm.shift, activation: norm.activation)
+    } else {
+        dst.update(from: src, count: count)
+    }
+}
+
 /// Output rows `rows` of one channel's depthwise convolution.
 /// input [h, w] (or, `upsampled`, [h/2, w/2] read as its nearest 2x upsampling; stride 1),
-/// weight [k, k] -> output [rows.count, wo].
+/// with `norm` (a deferred instance norm) applied to it when given; weight [k, k]
+/// -> output [rows.count, wo].
 /// `padded` holds `g.scratchCount(rows: rows.count)` floats whose padding columns are zero
 /// (callers zero it once; this writes only image columns and whole rows outside the image).
 @inline(__always)
 func depthwiseRows(
-    _ g: DepthwiseGeometry, input src: UnsafePointer<Float>, upsampled: Bool = false, weight wk: UnsafePointer<Float>,
+    _ g: DepthwiseGeometry, input src: UnsafePointer<Float>, upsampled: Bool = false, norm: RowNorm? = nil,
+    weight wk: UnsafePointer<Float>,
     rows: Range<Int>, padded: UnsafeMutablePointer<Float>, output dst: UnsafeMutablePointer<Float>
 ) {
     let (h, w, k, s, p, wo, half, rowStride) = (g.h, g.w, g.k, g.s, g.p, g.wo, g.half, g.rowStride)
@@ -361,7 +391,7 @@ func depthwiseRows(
                 row.update(repeating: 0, count: rowStride)
             } else {
                 row[0] = 0
-                (row + 1).update(from: src + y * lw, count: lw)
+                copyRow(src + y * lw, row + 1, count: lw, norm: norm)
                 row[lw + 1] = 0
             }
         }
@@ -371,6 +401,17 @@ func depthwiseRows(
     }
     let inRows = (rows.count - 1) * s + k
     let iy0 = rows.lowerBound * s - p
+    if s == 1 && !upsampled, let norm {
+        // Stride 1 with a deferred norm: the image rows in one call.
+        let ya = max(0, iy0), yb = min(h, iy0 + inRows)
+        for r in 0..<inRows where iy0 + r < ya || iy0 + r >= yb {
+            (padded + r * rowStride).update(repeating: 0, count: rowStride)
+        }
+        if ya < yb {
+            scaleShiftRows(src + ya * w, sourceStride: w, padded + (ya - iy0) * rowStride + p, destinationStride: rowStride,
+                           rows: yb - ya, count: w, scale: norm.scale, shift: norm.shift, activation: norm.activation)
+        }
+    } else {
     for r in 0..<inRows {
         let y = iy0 + r
         let row = padded + r * rowStride
@@ -387,11 +428,18 @@ func depthwiseRows(
                 out[2 * x] = v
                 out[2 * x + 1] = v
             }
+            if let norm { scaleShift(out, out, count: w, scale: norm.scale, shift: norm.shift, activation: norm.activation) }
         } else if s == 1 {
-            (row + p).update(from: src + y * w, count: w)
+            copyRow(src + y * w, row + p, count: w, norm: norm)
         } else {
-            // Column j = x + p of the padded row goes to (j even ? j/2 : half + j/2).
-            let r = src + y * w
+            // Column j = x + p of the padded row goes to (j even ? j/2 : half + j/2). A deferred
+            // norm is applied first, into the scratch's w spare floats past the padded rows.
+            var r = src + y * w
+            if let norm {
+                let temp = padded + g.paddedRowsCount(rows: rows.count)
+                copyRow(r, temp, count: w, norm: norm)
+                r = UnsafePointer(temp)
+            }
             var x = 0
             if p == 1 {
                 // Even x land in the odd half at x/2, odd x in the even half at x/2 + 1.
@@ -409,6 +457,7 @@ func depthwiseRows(
                 x += 1
             }
         }
+    }
     }
     // Tap t = ky*k + kx reads padded row (oy*s + ky) at column offset tapOffset[t] + x.
     let taps = k * k

@@ -22,26 +22,58 @@ func instanceNorm(
         } else {
             (mean, variance) = meanAndVariance(p, count: plane)
         }
-        let invStd = 1 / (variance + Double(eps)).squareRoot()
-        let scale = Float(invStd * Double(gamma[c]))
-        let shift = Float(Double(beta[c]) - mean * invStd * Double(gamma[c]))
-        let act: Int32, slope: Float
-        switch activation {
-        case .identity: (act, slope) = (0, 0)
-        case .relu: (act, slope) = (1, 0)
-        case .leakyReLU(let s): (act, slope) = (2, s)
-        default: (act, slope) = (-1, 0)
-        }
-        if act >= 0 && th_scale_shift(Int32(vectorLevel), p, plane, scale, shift, act, slope) != 0 { return }
+        let (scale, shift) = normScaleShift(mean: mean, variance: variance, gamma: gamma[c], beta: beta[c], eps: eps)
+        scaleShift(p, p, count: plane, scale: scale, shift: shift, activation: activation)
+    }
+}
+
+/// The instance norm of a channel as y = x * scale + shift (before the activation).
+@inline(__always)
+func normScaleShift(mean: Double, variance: Double, gamma: Float, beta: Float, eps: Float) -> (scale: Float, shift: Float) {
+    let invStd = 1 / (variance + Double(eps)).squareRoot()
+    return (Float(invStd * Double(gamma)), Float(Double(beta) - mean * invStd * Double(gamma)))
+}
+
+/// dst[i] = act(src[i] * scale + shift) (+ residual[i]) for i < count; src may be dst. The
+/// normalising pass of `instanceNorm`, and the same arithmetic when a deferred norm is applied
+/// while copying (`DeferredTensor`), so both give the same bits.
+@inline(__always)
+func scaleShift(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count: Int, scale: Float, shift: Float,
+                activation: Activation, residual: UnsafePointer<Float>? = nil) {
+    scaleShiftRows(src, sourceStride: count, dst, destinationStride: count, rows: 1, count: count, scale: scale,
+                   shift: shift, activation: activation, residual: residual)
+}
+
+/// `scaleShift` on `rows` rows of `count` floats, `sourceStride` (source and residual) and
+/// `destinationStride` floats apart.
+@inline(__always)
+func scaleShiftRows(_ src: UnsafePointer<Float>, sourceStride: Int, _ dst: UnsafeMutablePointer<Float>,
+                    destinationStride: Int, rows: Int, count: Int, scale: Float, shift: Float,
+                    activation: Activation, residual: UnsafePointer<Float>? = nil) {
+    let act: Int32, slope: Float
+    switch activation {
+    case .identity: (act, slope) = (0, 0)
+    case .relu: (act, slope) = (1, 0)
+    case .leakyReLU(let s): (act, slope) = (2, s)
+    default: (act, slope) = (-1, 0)
+    }
+    if act >= 0 && th_scale_shift(Int32(vectorLevel), src, sourceStride, dst, destinationStride, rows, count,
+                                  scale, shift, act, slope, residual) != 0 { return }
+    for r in 0..<rows {
+        let (s, d) = (src + r * sourceStride, dst + r * destinationStride)
         switch activation {
         case .identity:
-            for j in 0..<plane { p[j] = p[j] * scale + shift }
+            for j in 0..<count { d[j] = s[j] * scale + shift }
         case .relu:
-            for j in 0..<plane { let v = p[j] * scale + shift; p[j] = v > 0 ? v : 0 }
+            for j in 0..<count { let v = s[j] * scale + shift; d[j] = v > 0 ? v : 0 }
         case .leakyReLU(let slope):
-            for j in 0..<plane { let v = p[j] * scale + shift; p[j] = v > 0 ? v : v * slope }
+            for j in 0..<count { let v = s[j] * scale + shift; d[j] = v > 0 ? v : v * slope }
         default:
-            for j in 0..<plane { p[j] = activation.apply(p[j] * scale + shift) }
+            for j in 0..<count { d[j] = activation.apply(s[j] * scale + shift) }
+        }
+        if let residual {
+            let res = residual + r * sourceStride
+            for j in 0..<count { d[j] = res[j] + d[j] }
         }
     }
 }

@@ -28,19 +28,35 @@ enum Profile {
     }
 
     nonisolated(unsafe) static var enabled = false
+    /// Also record each call by its `detail` (a shape), with its FLOPs (benchmark `--by-layer`).
+    nonisolated(unsafe) static var byDetail = false
     nonisolated(unsafe) private static var seconds: [Kind: Double] = [:]
+    nonisolated(unsafe) private static var details: [String: (seconds: Double, flops: Double, calls: Int)] = [:]
     private static let lock = NSLock()
 
     @inline(__always)
-    static func measure<T>(_ kind: Kind, _ body: () -> T) -> T {
+    static func measure<T>(_ kind: Kind, _ detail: @autoclosure () -> String = "", flops: @autoclosure () -> Double = 0,
+                           _ body: () -> T) -> T {
         guard enabled else { return body() }
         let start = DispatchTime.now().uptimeNanoseconds
         let result = body()
         let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         lock.lock()
         seconds[kind, default: 0] += elapsed
+        if byDetail {
+            let key = "\(kind.rawValue.prefix(20)) \(detail())"
+            let old = details[key] ?? (0, 0, 0)
+            details[key] = (old.seconds + elapsed, old.flops + flops(), old.calls + 1)
+        }
         lock.unlock()
         return result
+    }
+
+    /// Accumulated seconds, FLOPs and calls per kind and detail since the last reset.
+    static func detailSnapshot() -> [String: (seconds: Double, flops: Double, calls: Int)] {
+        lock.lock()
+        defer { lock.unlock() }
+        return details
     }
 
     /// Accumulated seconds per kind since the last reset.
@@ -53,6 +69,7 @@ enum Profile {
     static func reset() {
         lock.lock()
         seconds = [:]
+        details = [:]
         lock.unlock()
     }
 }

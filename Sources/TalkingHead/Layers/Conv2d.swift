@@ -35,7 +35,7 @@ struct Conv2d {
         let ho = convOutputSize(x.height, kernel: kernel, stride: stride, padding: padding)
         let wo = convOutputSize(x.width, kernel: kernel, stride: stride, padding: padding)
         let y = Tensor(uninitializedChannels: cout, height: ho, width: wo)
-        Profile.measure(.im2col) {
+        Profile.measure(.im2col, "\(cin)->\(cout) k\(kernel) @\(ho)x\(wo)", flops: Double(2 * cin * cout * kernel * kernel * ho * wo)) {
             conv2d(input: x.data, cin: cin, height: x.height, width: x.width, weight: weight.data, cout: cout,
                    kernel: kernel, stride: stride, padding: padding, bias: bias?.data, output: y.data)
         }

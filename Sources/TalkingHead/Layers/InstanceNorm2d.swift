@@ -17,7 +17,7 @@ struct InstanceNorm2d {
     func callAsFunction(_ x: Tensor, statistics: [Double]? = nil) {
         precondition(x.channels == channels, "InstanceNorm2d: \(x.channels) channels, expected \(channels)")
         precondition(statistics == nil || statistics!.count == 2 * channels)
-        Profile.measure(.norm) {
+        Profile.measure(.norm, "\(channels) @\(x.height)x\(x.width)\(statistics == nil ? "" : " (stats given)")") {
             if let statistics {
                 statistics.withUnsafeBufferPointer {
                     instanceNorm(x.data, channels: channels, plane: x.plane, gamma: gamma.data, beta: beta.data,
@@ -28,5 +28,74 @@ struct InstanceNorm2d {
                              activation: activation)
             }
         }
+    }
+}
+
+extension InstanceNorm2d {
+    /// The norm of `y` (with its activation), not applied: `y` with each channel's scale and
+    /// shift from `statistics` (the output statistics `SeparableConv` gathered), for a consumer
+    /// that applies it while copying its input.
+    func deferred(_ y: Tensor, statistics: [Double]) -> DeferredTensor {
+        precondition(y.channels == channels && statistics.count == 2 * channels)
+        var scale = [Float](repeating: 0, count: channels)
+        var shift = [Float](repeating: 0, count: channels)
+        for c in 0..<channels {
+            (scale[c], shift[c]) = normScaleShift(mean: statistics[c], variance: statistics[channels + c],
+                                                  gamma: gamma.data[c], beta: beta.data[c], eps: 1e-5)
+        }
+        let pending = DeferredTensor(raw: y, norm: ChannelScaleShift(scale: scale, shift: shift, activation: activation))
+        return deferNorms ? pending : DeferredTensor(pending.materialized())
+    }
+}
+
+/// Whether `InstanceNorm2d.deferred` defers (false: applies at once; for the benchmarks' A/B).
+nonisolated(unsafe) var deferNorms = true
+
+/// Per channel c: y = activation(x * scale[c] + shift[c]), an instance norm (and its
+/// activation) reduced to what applying it needs.
+struct ChannelScaleShift: Sendable {
+    let scale: [Float]
+    let shift: [Float]
+    let activation: Activation
+}
+
+/// A tensor whose instance norm is still to be applied (`norm`), or an ordinary one (`norm` nil).
+/// The separable convolutions copy their input rows into a padded scratch anyway and apply the
+/// norm on the way (`ChannelSource`); a residual sum applies it with the addition. That saves
+/// a pass over the tensor (read and write) per norm, which at 512x512 is 32 MB each way.
+/// Results are bit for bit those of applying the norm first (`scaleShift` in both places).
+struct DeferredTensor {
+    let raw: Tensor
+    let norm: ChannelScaleShift?
+
+    init(raw: Tensor, norm: ChannelScaleShift? = nil) {
+        precondition(norm == nil || norm!.scale.count == raw.channels)
+        self.raw = raw
+        self.norm = norm
+    }
+
+    init(_ tensor: Tensor) { self.init(raw: tensor) }
+
+    var channels: Int { raw.channels }
+    var height: Int { raw.height }
+    var width: Int { raw.width }
+
+    /// The tensor with its norm applied, in place in `raw`: afterwards this value (and every copy
+    /// of it) must no longer be read as deferred.
+    func materialized() -> Tensor {
+        guard let norm else { return raw }
+        let (x, plane) = (raw.data, raw.plane)
+        Profile.measure(.norm, "\(raw.channels) @\(raw.height)x\(raw.width) (deferred, applied)") {
+            parallelFor(raw.channels) { c in
+                scaleShift(x + c * plane, x + c * plane, count: plane, scale: norm.scale[c], shift: norm.shift[c],
+                           activation: norm.activation)
+            }
+        }
+        return raw
+    }
+
+    /// Channel `c`'s scale, shift and activation, when deferred.
+    func channelNorm(_ c: Int) -> (scale: Float, shift: Float, activation: Activation)? {
+        norm.map { ($0.scale[c], $0.shift[c], $0.activation) }
     }
 }

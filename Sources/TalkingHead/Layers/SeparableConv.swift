@@ -33,21 +33,25 @@ struct SeparableConv {
     }
 
     /// The convolution of cat([nearest2x(low), full]) without building either tensor (the
-    /// editor's decoder blocks), or of nearest2x(low) alone when `full` is nil (the rotator's).
+    /// editor's decoder blocks), or of nearest2x(low) alone when `full` is nil (the rotator's),
+    /// each with its deferred norm applied as it is read.
     /// low [c1, h/2, w/2], full [c2, h, w], c1 + c2 = cin -> [cout, h, w]. Depthwise stride-1
     /// kinds only. `statistics`, when given, receives the output's per-channel mean and variance
     /// (2 x cout, see `separableConv2d`).
-    func callAsFunction(upsampling low: Tensor, concatenatedWith full: Tensor?,
+    func callAsFunction(upsampling low: DeferredTensor, concatenatedWith full: DeferredTensor?,
                         statistics: UnsafeMutablePointer<Double>? = nil) -> Tensor {
         guard case .depthwise(let k, 1, let p) = kind else { preconditionFailure("upsampling concat needs a stride-1 depthwise conv") }
         let (h, w) = (2 * low.height, 2 * low.width)
         precondition(low.channels + (full?.channels ?? 0) == cin && (full == nil || (full!.height == h && full!.width == w)),
                      "SeparableConv: upsampling concat of \(low.channels)x\(low.height)x\(low.width) and \(String(describing: full.map { [$0.channels, $0.height, $0.width] }))")
-        var sources = [ChannelSource(data: low.data, channels: low.channels, upsampled: true)]
-        if let full { sources.append(ChannelSource(data: full.data, channels: full.channels, upsampled: false)) }
+        var sources = [ChannelSource(data: low.raw.data, channels: low.channels, upsampled: true, norm: low.norm)]
+        if let full {
+            sources.append(ChannelSource(data: full.raw.data, channels: full.channels, upsampled: false, norm: full.norm))
+        }
         let y = Tensor(uninitializedChannels: cout, height: convOutputSize(h, kernel: k, stride: 1, padding: p),
                        width: convOutputSize(w, kernel: k, stride: 1, padding: p))
-        Profile.measure(.separable) {
+        Profile.measure(.separable, "up \(cin)->\(cout) k\(k) @\(y.height)x\(y.width)",
+                        flops: Double(2 * (cin * cout + k * k * cin) * y.plane)) {
             separableConv2d(sources: sources, height: h, width: w, depthwise: depthwise.data, kernel: k, stride: 1, padding: p,
                             pointwise: pointwise.data, cout: cout, bias: bias?.data, output: y.data,
                             statistics: statistics)
@@ -64,28 +68,33 @@ struct SeparableConv {
 
     /// x [cin, h, w] -> [cout, ho, wo]. `statistics`, when given and `gathersStatistics`,
     /// receives the output's per-channel mean and variance (2 x cout, see `separableConv2d`).
-    func callAsFunction(_ x: Tensor, statistics: UnsafeMutablePointer<Double>? = nil) -> Tensor {
-        precondition(x.channels == cin, "SeparableConv: \(x.channels) input channels, expected \(cin)")
+    /// A deferred norm of `x` is applied as its rows are read (depthwise kinds) or first, in
+    /// place (the transposed kind).
+    func callAsFunction(_ input: DeferredTensor, statistics: UnsafeMutablePointer<Double>? = nil) -> Tensor {
+        precondition(input.channels == cin, "SeparableConv: \(input.channels) input channels, expected \(cin)")
         switch kind {
         case .depthwise(let k, let s, let p):
+            let x = input.raw
             // Fused and banded: the depthwise result exists only a band of rows at a time.
             let y = Tensor(uninitializedChannels: cout, height: convOutputSize(x.height, kernel: k, stride: s, padding: p),
                            width: convOutputSize(x.width, kernel: k, stride: s, padding: p))
-            Profile.measure(.separable) {
-                separableConv2d(input: x.data, cin: cin, height: x.height, width: x.width,
-                                depthwise: depthwise.data, kernel: k, stride: s, padding: p,
-                                pointwise: pointwise.data, cout: cout, bias: bias?.data, output: y.data,
+            Profile.measure(.separable, "\(cin)->\(cout) k\(k) s\(s) @\(y.height)x\(y.width)",
+                            flops: Double(2 * (cin * cout + k * k * cin) * y.plane)) {
+                separableConv2d(sources: [ChannelSource(data: x.data, channels: cin, upsampled: false, norm: input.norm)],
+                                height: x.height, width: x.width, depthwise: depthwise.data, kernel: k, stride: s,
+                                padding: p, pointwise: pointwise.data, cout: cout, bias: bias?.data, output: y.data,
                                 statistics: statistics)
             }
             return y
         case .transposed:
+            let x = input.materialized()
             let mid = Tensor(uninitializedChannels: cin, height: 2 * x.height, width: 2 * x.width)
-            Profile.measure(.transposed) {
+            Profile.measure(.transposed, "\(cin) @\(mid.height)x\(mid.width)") {
                 depthwiseConvTranspose2d(input: x.data, channels: cin, height: x.height, width: x.width,
                                          weight: depthwise.data, kernel: 4, stride: 2, padding: 1, output: mid.data)
             }
             let y = Tensor(uninitializedChannels: cout, height: mid.height, width: mid.width)
-            Profile.measure(.pointwise) {
+            Profile.measure(.pointwise, "\(cin)->\(cout) @\(y.height)x\(y.width)", flops: Double(2 * cin * cout * y.plane)) {
                 conv1x1(input: mid.data, cin: cin, plane: mid.plane, weight: pointwise.data, cout: cout,
                         bias: bias?.data, output: y.data)
             }
@@ -128,17 +137,17 @@ struct SeparableConvBlock {
         try Self(store, key, cin: cin, cout: cout, kind: .transposed, activation: activation)
     }
 
-    func callAsFunction(_ x: Tensor) -> Tensor { convolvedAndNormalised(conv, norm, x) }
+    /// The block on x; its norm is left deferred where the convolution gathered the statistics.
+    func callAsFunction(_ x: DeferredTensor) -> DeferredTensor { convolvedAndNormalised(conv, norm, x) }
 
     /// The block on cat([nearest2x(low), full]) (or nearest2x(low) alone when `full` is nil),
-    /// built by neither (see `SeparableConv`).
-    func callAsFunction(upsampling low: Tensor, concatenatedWith full: Tensor? = nil) -> Tensor {
+    /// built by neither (see `SeparableConv`); its norm is left deferred.
+    func callAsFunction(upsampling low: DeferredTensor, concatenatedWith full: DeferredTensor? = nil) -> DeferredTensor {
         var statistics = [Double](repeating: 0, count: 2 * conv.cout)
         let y = statistics.withUnsafeMutableBufferPointer {
             conv(upsampling: low, concatenatedWith: full, statistics: $0.baseAddress)
         }
-        norm(y, statistics: statistics)
-        return y
+        return norm.deferred(y, statistics: statistics)
     }
 }
 
@@ -159,28 +168,38 @@ struct ResnetBlockSeparable {
         norm2 = try InstanceNorm2d(store, "\(key).resnet_path.4", channels: channels, activation: .identity)
     }
 
-    func callAsFunction(_ x: Tensor) -> Tensor {
-        let a = convolvedAndNormalised(conv1, norm1, x)
+    /// x + IN(...): the first norm is applied as the second convolution reads its input, the
+    /// second with the sum.
+    func callAsFunction(_ input: DeferredTensor) -> Tensor {
+        let x = input.materialized()
+        let a = convolvedAndNormalised(conv1, norm1, DeferredTensor(x))
         let b = convolvedAndNormalised(conv2, norm2, a)
-        let n = b.count
-        let (bp, xp) = (b.data, x.data)
-        Profile.measure(.elementwise) {
-            parallelRanges(n) { r in for i in r { bp[i] = xp[i] + bp[i] } }
+        guard let n2 = b.norm else {
+            let (bp, xp, n) = (b.raw.data, x.data, x.count)
+            Profile.measure(.elementwise) { parallelRanges(n) { r in for i in r { bp[i] = xp[i] + bp[i] } } }
+            return b.raw
         }
-        return b
+        let (bp, xp, plane) = (b.raw.data, x.data, x.plane)
+        Profile.measure(.norm, "\(x.channels) @\(x.height)x\(x.width) (residual)") {
+            parallelFor(x.channels) { c in
+                scaleShift(bp + c * plane, bp + c * plane, count: plane, scale: n2.scale[c], shift: n2.shift[c],
+                           activation: n2.activation, residual: xp + c * plane)
+            }
+        }
+        return b.raw
     }
 }
 
-/// norm(conv(x)), the norm's statistics gathered by the convolution while its output is in
-/// cache where it can (depthwise kinds), else computed by the norm.
-func convolvedAndNormalised(_ conv: SeparableConv, _ norm: InstanceNorm2d, _ x: Tensor) -> Tensor {
+/// norm(conv(x)): where the convolution gathers the norm's statistics while its output is in
+/// cache (depthwise kinds), the norm is left deferred to the consumer; else it is computed and
+/// applied here.
+func convolvedAndNormalised(_ conv: SeparableConv, _ norm: InstanceNorm2d, _ x: DeferredTensor) -> DeferredTensor {
     guard conv.gathersStatistics else {
         let y = conv(x)
         norm(y)
-        return y
+        return DeferredTensor(y)
     }
     var statistics = [Double](repeating: 0, count: 2 * conv.cout)
     let y = statistics.withUnsafeMutableBufferPointer { conv(x, statistics: $0.baseAddress) }
-    norm(y, statistics: statistics)
-    return y
+    return norm.deferred(y, statistics: statistics)
 }

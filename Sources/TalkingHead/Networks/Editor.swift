@@ -68,21 +68,23 @@ struct Editor {
     func callAsFunction<P: Collection>(originalImage: Tensor, warpedImage: Tensor, gridChange: Tensor, pose: P) -> Output
     where P.Element == Float {
         let (h, w, plane) = (originalImage.height, originalImage.width, originalImage.plane)
-        var x = Tensor.concat([originalImage, warpedImage, gridChange, Tensor.broadcast(pose, height: h, width: w)])
-        var skips: [Tensor] = []
+        // Norms stay deferred until the next convolution reads its input (see `DeferredTensor`).
+        var x = DeferredTensor(Tensor.concat([originalImage, warpedImage, gridChange, Tensor.broadcast(pose, height: h, width: w)]))
+        var skips: [DeferredTensor] = []
         for block in downsample {
             x = block(x)
             skips.append(x)
         }
-        for block in bottleneck { x = block(x) }
+        // The deepest skip is x itself, which the bottleneck normalises in place.
+        skips.removeLast()
+        for block in bottleneck { x = DeferredTensor(block(x)) }
         // block(cat([nearest2x(x), skip])), reading both in place: neither the upsampled tensor
         // nor the concatenation is built (at 512x512 they would be 67 and 100 MB). Each skip is
-        // dropped once used; the deepest one is x itself.
-        skips.removeLast()
+        // dropped once used.
         for block in upsample {
             x = block(upsampling: x, concatenatedWith: skips.removeLast())
         }
-        let out3 = heads(x)
+        let out3 = heads(x.materialized())
         let (change, alpha, delta) = (out3[0], out3[1], out3[2])
         let grid = Tensor(uninitializedChannels: 2, height: h, width: w)
         for i in 0..<(2 * plane) { grid.data[i] = gridChange.data[i] + delta.data[i] }

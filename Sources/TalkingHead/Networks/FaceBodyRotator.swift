@@ -64,12 +64,13 @@ struct FaceBodyRotator {
 
     /// image [4, 256, 256], pose [6]
     func callAsFunction<P: Collection>(_ image: Tensor, pose: P) -> Output where P.Element == Float {
-        var x = Tensor.concat([image, Tensor.broadcast(pose, height: image.height, width: image.width)])
+        // Norms stay deferred until the next convolution reads its input (see `DeferredTensor`).
+        var x = DeferredTensor(Tensor.concat([image, Tensor.broadcast(pose, height: image.height, width: image.width)]))
         for block in downsample { x = block(x) }
-        for block in bottleneck { x = block(x) }
+        for block in bottleneck { x = DeferredTensor(block(x)) }
         // Each block reads nearest2x(x) in place (see `SeparableConv`): the upsampled tensor is not built.
         for block in upsample { x = block(upsampling: x) }
-        let out2 = heads(x)
+        let out2 = heads(x.materialized())
         let (grid, direct) = (out2[0], out2[1])
         let warped = Tensor(uninitializedChannels: 4, height: image.height, width: image.width)
         Profile.measure(.gridSample) {

@@ -57,14 +57,15 @@ struct PoserEncoderDecoder {
     /// -> feature [startChannels, imageSize, imageSize]
     func callAsFunction<P: Collection>(_ image: Tensor, pose: P) -> Tensor where P.Element == Float {
         precondition(pose.count == config.numPoseParameters)
-        var x = image
+        // Norms stay deferred until the next convolution reads its input (see `DeferredTensor`).
+        var x = DeferredTensor(image)
         for block in downsample { x = block(x) }
         if config.numPoseParameters > 0 {
-            x = Tensor.concat([x, Tensor.broadcast(pose, height: x.height, width: x.width)])
+            x = DeferredTensor(Tensor.concat([x.materialized(), Tensor.broadcast(pose, height: x.height, width: x.width)]))
         }
         x = bottleneck0(x)
-        for block in bottleneck { x = block(x) }
+        for block in bottleneck { x = DeferredTensor(block(x)) }
         for block in upsample { x = block(x) }
-        return x
+        return x.materialized()
     }
 }
