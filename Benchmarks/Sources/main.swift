@@ -176,6 +176,31 @@ if args.contains("--layers") {
     }
     exit(0)
 }
+if args.contains("--dw-cost") {
+    let onlyDW = args.contains("--only-small")
+    let big = rand(512 * 64 * 64)
+    let out = Tensor(channels: 512, height: 64, width: 64)
+    let wts = rand(512 * 512 + 512 * 16)
+    let scale = [Float](repeating: 1.1, count: 512), shift = [Float](repeating: 0.1, count: 512)
+    for (c, size) in [(512, 32), (512, 16), (256, 64)] {
+        for cout in (onlyDW ? [8] : [8, c]) {
+            for normed in [false, true] {
+                var ts: [Double] = []
+                for _ in 0..<(onlyDW ? 2000 : 40) {
+                    let t0 = Date()
+                    separableConv2d(sources: [ChannelSource(data: big.data, channels: c, upsampled: false,
+                                                            norm: normed ? ChannelScaleShift(scale: Array(scale[0..<c]), shift: Array(shift[0..<c]), activation: .relu) : nil)],
+                                    height: size, width: size, depthwise: wts.data + 512 * 512, kernel: 3, stride: 1, padding: 1,
+                                    pointwise: wts.data, cout: cout, bias: nil, output: out.data)
+                    ts.append(Date().timeIntervalSince(t0))
+                }
+                ts.sort()
+                print(String(format: "%d@%d cout %d norm %d: median %.3f ms min %.3f", c, size, cout, normed ? 1 : 0, ts[20] * 1e3, ts[0] * 1e3))
+            }
+        }
+    }
+    exit(0)
+}
 let x = rand(96 * 512 * 512)
 let y = Tensor(channels: 96, height: 512, width: 512)
 let w = rand(96 * 49)

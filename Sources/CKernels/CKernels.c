@@ -33,13 +33,31 @@ static void depthwise_rows_avx512(const float *padded, long row_stride, long s, 
             _mm512_storeu_ps(o + x + 32, a2);
             _mm512_storeu_ps(o + x + 48, a3);
         }
-        for (; x < wo; x += 16) {
+    }
+    // Columns past the last 64-wide block (all of them on planes up to 63 wide): 16-wide
+    // vectors of 4 rows at once, so 4 accumulations are in flight instead of one chain of
+    // `taps` dependent FMAs. Past the last row, a block repeats it and stores nothing.
+    long x0 = wo & ~63L;
+    if (x0 == wo) return;
+    for (long oy = 0; oy < rows; oy += 4) {
+        const float *b[4];
+        for (int r = 0; r < 4; r++) b[r] = padded + (oy + r < rows ? oy + r : rows - 1) * s * row_stride;
+        for (long x = x0; x < wo; x += 16) {
             __mmask16 m = (wo - x) >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (wo - x)) - 1);
-            __m512 a = _mm512_setzero_ps();
+            __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
             for (long t = 0; t < taps; t++) {
-                a = _mm512_fmadd_ps(_mm512_set1_ps(w[t]), _mm512_maskz_loadu_ps(m, base + tap_offset[t] + x), a);
+                __m512 wt = _mm512_set1_ps(w[t]);
+                long off = tap_offset[t] + x;
+                a0 = _mm512_fmadd_ps(wt, _mm512_maskz_loadu_ps(m, b[0] + off), a0);
+                a1 = _mm512_fmadd_ps(wt, _mm512_maskz_loadu_ps(m, b[1] + off), a1);
+                a2 = _mm512_fmadd_ps(wt, _mm512_maskz_loadu_ps(m, b[2] + off), a2);
+                a3 = _mm512_fmadd_ps(wt, _mm512_maskz_loadu_ps(m, b[3] + off), a3);
             }
-            _mm512_mask_storeu_ps(o + x, m, a);
+            float *o = out + oy * wo + x;
+            _mm512_mask_storeu_ps(o, m, a0);
+            if (oy + 1 < rows) _mm512_mask_storeu_ps(o + wo, m, a1);
+            if (oy + 2 < rows) _mm512_mask_storeu_ps(o + 2 * wo, m, a2);
+            if (oy + 3 < rows) _mm512_mask_storeu_ps(o + 3 * wo, m, a3);
         }
     }
 }
@@ -79,6 +97,56 @@ static void depthwise_rows_avx2(const float *padded, long row_stride, long s, co
             o[x] = a;
         }
     }
+}
+
+__attribute__((target("avx512f")))
+static void scale_shift_avx512(const float *src, long src_stride, float *dst, long dst_stride, long rows, long n,
+                               float scale, float shift, int act, float slope, const float *residual);
+
+__attribute__((target("avx512f")))
+static void depthwise_band_avx512(const float *src, long plane_stride, long channels, long h, long w, long k, long p,
+                                  const float *weight, const float *scale, const float *shift, int act, float slope,
+                                  long oy0, long rows, float *scratch, long row_stride, float *out, long ldm) {
+    long wo = w + 2 * p - k + 1, in_rows = rows + k - 1, iy0 = oy0 - p;
+    long tap_offset[49];
+    for (long ky = 0; ky < k; ky++)
+        for (long kx = 0; kx < k; kx++) tap_offset[ky * k + kx] = ky * row_stride + kx;
+    // Padding columns and rows outside the image stay zero from here on; image columns are
+    // rewritten for every channel.
+    for (long r = 0; r < in_rows; r++) {
+        float *row = scratch + r * row_stride;
+        long y = iy0 + r;
+        if (y < 0 || y >= h) { for (long j = 0; j < row_stride; j++) row[j] = 0; continue; }
+        for (long j = 0; j < p; j++) row[j] = 0;
+        for (long j = p + w; j < row_stride; j++) row[j] = 0;
+    }
+    long ya = iy0 < 0 ? 0 : iy0, yb = iy0 + in_rows > h ? h : iy0 + in_rows;
+    for (long c = 0; c < channels; c++) {
+        const float *plane = src + c * plane_stride;
+        float *first = scratch + (ya - iy0) * row_stride + p;
+        if (scale) {
+            scale_shift_avx512(plane + ya * w, w, first, row_stride, yb - ya, w, scale[c], shift[c], act, slope, 0);
+        } else {
+            for (long y = ya; y < yb; y++) {
+                const float *in = plane + y * w;
+                float *o = first + (y - ya) * row_stride;
+                for (long j = 0; j < w; j += 16) {
+                    __mmask16 m = w - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (w - j)) - 1);
+                    _mm512_mask_storeu_ps(o + j, m, _mm512_maskz_loadu_ps(m, in + j));
+                }
+            }
+        }
+        depthwise_rows_avx512(scratch, row_stride, 1, weight + c * k * k, tap_offset, k * k, rows, wo, out + c * ldm);
+    }
+}
+
+int th_depthwise_band(int level, const float *src, long plane_stride, long channels, long h, long w, long k, long p,
+                      const float *weight, const float *scale, const float *shift, int act, float slope,
+                      long oy0, long rows, float *scratch, long row_stride, float *out, long ldm) {
+    if (level < 2 || k > 7 || (scale && act < 0)) return 0;
+    depthwise_band_avx512(src, plane_stride, channels, h, w, k, p, weight, scale, shift, act, slope, oy0, rows,
+                          scratch, row_stride, out, ldm);
+    return 1;
 }
 
 void th_depthwise_rows(int level, const float *padded, long row_stride, long s, const float *w,
@@ -525,6 +593,14 @@ void th_conv_rows(int level, int k, const float *padded, long cin, long chan_str
                   float *out, long out_plane) {
     (void)level; (void)k; (void)padded; (void)cin; (void)chan_stride; (void)row_stride; (void)weight; (void)bias;
     (void)cout; (void)rows; (void)wo; (void)out; (void)out_plane;
+}
+int th_depthwise_band(int level, const float *src, long plane_stride, long channels, long h, long w, long k, long p,
+                      const float *weight, const float *scale, const float *shift, int act, float slope,
+                      long oy0, long rows, float *scratch, long row_stride, float *out, long ldm) {
+    (void)level; (void)src; (void)plane_stride; (void)channels; (void)h; (void)w; (void)k; (void)p; (void)weight;
+    (void)scale; (void)shift; (void)act; (void)slope; (void)oy0; (void)rows; (void)scratch; (void)row_stride;
+    (void)out; (void)ldm;
+    return 0;
 }
 void th_depthwise_rows(int level, const float *padded, long row_stride, long s, const float *w,
                        const long *tap_offset, long taps, long rows, long wo, float *out) {

@@ -65,6 +65,7 @@ final class KernelsVsNaiveTests: XCTestCase {
             testDepthwise()
             testSeparableConvolution()
             testSeparableConvolutionOfUpsampledConcat()
+            testSeparableConvolutionWithDeferredNorm()
             testConv2dGeneralAndPointwise()
             testInstanceNormAndActivations()
         }
@@ -143,6 +144,58 @@ final class KernelsVsNaiveTests: XCTestCase {
                                     bias: bias ? b.map(Double.init) : nil)
             check(out, want, "separable of cat(up2x(\(c1)), \(c2)) -> \(cout) \(h)x\(w) vector level \(vectorLevel)",
                   tolerance: c1 + c2 > 50 ? 5e-4 : 1e-4)
+        }
+    }
+
+    /// A deferred instance norm (`ChannelSource.norm`) applied while the rows are read gives the
+    /// same bits as normalising the input first (`scaleShift` in place, what `instanceNorm`
+    /// does) and convolving that: stride 1 (3x3, 7x7, planes narrower and wider than 64), stride
+    /// 2, an upsampled source with a full one, and every activation the norms use.
+    func testSeparableConvolutionWithDeferredNorm() {
+        for (c1, c2, cout, h, w, k, s, p) in [(5, 0, 4, 13, 11, 3, 1, 1), (70, 0, 9, 9, 31, 3, 1, 1), (6, 0, 5, 17, 70, 7, 1, 3),
+                                              (7, 0, 3, 12, 10, 4, 2, 1), (64, 0, 8, 20, 45, 4, 2, 1),
+                                              (3, 4, 5, 6, 8, 3, 1, 1), (70, 9, 6, 34, 66, 3, 1, 1)] {
+            let upsampled = c2 > 0
+            let (lh, lw) = upsampled ? (h / 2, w / 2) : (h, w)
+            let cin = c1 + c2
+            for activation in [Activation.relu, .leakyReLU(0.1), .identity] {
+                let low = random(c1 * lh * lw, scale: 3), full = random(c2 * h * w, scale: 3)
+                let dw = random(cin * k * k), pw = random(cout * cin)
+                let scale = random(cin).map { $0 * 2 }, shift = random(cin)
+                func norm(_ range: Range<Int>) -> ChannelScaleShift {
+                    ChannelScaleShift(scale: Array(scale[range]), shift: Array(shift[range]), activation: activation)
+                }
+                func run(deferred: Bool) -> [Float] {
+                    let lowT = tensor(c1, lh, lw, low), fullT = tensor(max(c2, 1), h, w, c2 > 0 ? full : [Float](repeating: 0, count: h * w))
+                    if !deferred {
+                        for c in 0..<c1 {
+                            scaleShift(lowT.data + c * lh * lw, lowT.data + c * lh * lw, count: lh * lw, scale: scale[c],
+                                       shift: shift[c], activation: activation)
+                        }
+                        for c in 0..<c2 {
+                            scaleShift(fullT.data + c * h * w, fullT.data + c * h * w, count: h * w, scale: scale[c1 + c],
+                                       shift: shift[c1 + c], activation: activation)
+                        }
+                    }
+                    var sources = [ChannelSource(data: lowT.data, channels: c1, upsampled: upsampled,
+                                                 norm: deferred ? norm(0..<c1) : nil)]
+                    if c2 > 0 {
+                        sources.append(ChannelSource(data: fullT.data, channels: c2, upsampled: false,
+                                                     norm: deferred ? norm(c1..<cin) : nil))
+                    }
+                    let out = Tensor(channels: cout, height: (h + 2 * p - k) / s + 1, width: (w + 2 * p - k) / s + 1)
+                    alive.append(out)
+                    separableConv2d(sources: sources, height: h, width: w, depthwise: tensor(1, 1, dw.count, dw).data, kernel: k,
+                                    stride: s, padding: p, pointwise: tensor(1, 1, pw.count, pw).data, cout: cout, bias: nil,
+                                    output: out.data)
+                    return out.array
+                }
+                let (eager, deferred) = (run(deferred: false), run(deferred: true))
+                let differing = zip(eager, deferred).filter { $0.0.bitPattern != $0.1.bitPattern }.count
+                print("separable \(c1)\(upsampled ? " up2x + \(c2)" : "")->\(cout) \(k)x\(k) s\(s) \(h)x\(w) deferred \(activation) "
+                      + "vector level \(vectorLevel): \(differing) of \(eager.count) values differ from norm-first")
+                XCTAssertEqual(differing, 0, "deferred norm, \(c1)+\(c2)->\(cout) k\(k) s\(s) \(activation)")
+            }
         }
     }
 

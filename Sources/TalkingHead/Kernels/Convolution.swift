@@ -280,10 +280,23 @@ func separableConv2d(
                 BufferPool.shared.give(mid, count: cin * ldm)
             }
             padded.update(repeating: 0, count: scratch)
-            for ch in 0..<cin {
-                depthwiseRows(g, input: planes[ch].0, upsampled: planes[ch].1, norm: planes[ch].2,
-                              weight: depthwise + ch * k * k, rows: oy0..<(oy0 + rows), padded: padded,
-                              output: mid + ch * ldm)
+            var ch = 0
+            for src in sources {
+                // Stride 1 from a full-size source: all its channels in one C call (AVX-512).
+                let code = src.norm?.activation.scaleShiftCode ?? (act: 0, slope: 0)
+                if s == 1 && !src.upsampled && (src.norm == nil || code.act >= 0),
+                   th_depthwise_band(Int32(vectorLevel), src.data, h * w, src.channels, h, w, k, p, depthwise + ch * k * k,
+                                     src.norm?.scale, src.norm?.shift, code.act, code.slope, oy0, rows, padded,
+                                     g.rowStride, mid + ch * ldm, ldm) != 0 {
+                    ch += src.channels
+                    continue
+                }
+                for _ in 0..<src.channels {
+                    depthwiseRows(g, input: planes[ch].0, upsampled: planes[ch].1, norm: planes[ch].2,
+                                  weight: depthwise + ch * k * k, rows: oy0..<(oy0 + rows), padded: padded,
+                                  output: mid + ch * ldm)
+                    ch += 1
+                }
             }
             let c = output + oy0 * wo
             if cin < directGemmMinimumInputs || !separableDirectGemm

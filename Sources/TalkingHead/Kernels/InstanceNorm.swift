@@ -44,19 +44,26 @@ func scaleShift(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>,
                    shift: shift, activation: activation, residual: residual)
 }
 
+extension Activation {
+    /// The activation as th_scale_shift and th_depthwise_band take it: 0 identity, 1 relu,
+    /// 2 leaky relu (with its slope), -1 none of these.
+    var scaleShiftCode: (act: Int32, slope: Float) {
+        switch self {
+        case .identity: return (0, 0)
+        case .relu: return (1, 0)
+        case .leakyReLU(let s): return (2, s)
+        default: return (-1, 0)
+        }
+    }
+}
+
 /// `scaleShift` on `rows` rows of `count` floats, `sourceStride` (source and residual) and
 /// `destinationStride` floats apart.
 @inline(__always)
 func scaleShiftRows(_ src: UnsafePointer<Float>, sourceStride: Int, _ dst: UnsafeMutablePointer<Float>,
                     destinationStride: Int, rows: Int, count: Int, scale: Float, shift: Float,
                     activation: Activation, residual: UnsafePointer<Float>? = nil) {
-    let act: Int32, slope: Float
-    switch activation {
-    case .identity: (act, slope) = (0, 0)
-    case .relu: (act, slope) = (1, 0)
-    case .leakyReLU(let s): (act, slope) = (2, s)
-    default: (act, slope) = (-1, 0)
-    }
+    let (act, slope) = activation.scaleShiftCode
     if act >= 0 && th_scale_shift(Int32(vectorLevel), src, sourceStride, dst, destinationStride, rows, count,
                                   scale, shift, act, slope, residual) != 0 { return }
     for r in 0..<rows {
