@@ -103,48 +103,94 @@ __attribute__((target("avx512f")))
 static void scale_shift_avx512(const float *src, long src_stride, float *dst, long dst_stride, long rows, long n,
                                float scale, float shift, int act, float slope, const float *residual);
 
+// act(v * scale + shift) as scale_shift_avx512 computes it.
 __attribute__((target("avx512f")))
-static void depthwise_band_avx512(const float *src, long plane_stride, long channels, long h, long w, long k, long p,
-                                  const float *weight, const float *scale, const float *shift, int act, float slope,
+static inline __m512 affine_act_avx512(__m512 v, __m512 a, __m512 b, int act, __m512 sl) {
+    v = _mm512_fmadd_ps(v, a, b);
+    if (act == 1) v = _mm512_max_ps(v, _mm512_setzero_ps());
+    else if (act == 2) v = _mm512_mask_mul_ps(v, _mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_LT_OQ), v, sl);
+    return v;
+}
+
+// One input row (w floats, through the affine map when `norm`) split for a stride-2 kernel:
+// column x goes to padded column j = x + p, stored at (j even ? j / 2 : half + j / 2).
+__attribute__((target("avx512f")))
+static void split_row_avx512(const float *in, long w, long p, long half, float *row, int norm, __m512 a, __m512 b,
+                             int act, __m512 sl, float fa, float fb, float fslope) {
+    const __m512i even_idx = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i odd_idx = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    // Even x: j = x + p has p's parity.
+    float *dst_even_x = (p & 1) ? row + half + (p >> 1) : row + (p >> 1);
+    float *dst_odd_x = (p & 1) ? row + ((p + 1) >> 1) : row + half + (p >> 1);
+    long x = 0;
+    for (; x + 32 <= w; x += 32) {
+        __m512 v0 = _mm512_loadu_ps(in + x), v1 = _mm512_loadu_ps(in + x + 16);
+        if (norm) { v0 = affine_act_avx512(v0, a, b, act, sl); v1 = affine_act_avx512(v1, a, b, act, sl); }
+        _mm512_storeu_ps(dst_even_x + x / 2, _mm512_permutex2var_ps(v0, even_idx, v1));
+        _mm512_storeu_ps(dst_odd_x + x / 2, _mm512_permutex2var_ps(v0, odd_idx, v1));
+    }
+    for (; x < w; x++) {
+        float v = in[x];
+        if (norm) {
+            v = __builtin_fmaf(v, fa, fb);
+            if (act == 1) v = v > 0 ? v : 0;
+            else if (act == 2) v = v < 0 ? v * fslope : v;
+        }
+        long j = x + p;
+        row[(j & 1) * half + (j >> 1)] = v;
+    }
+}
+
+__attribute__((target("avx512f")))
+static void depthwise_band_avx512(const float *src, long plane_stride, long channels, long h, long w, long k, long s,
+                                  long p, const float *weight, const float *scale, const float *shift, int act, float slope,
                                   long oy0, long rows, float *scratch, long row_stride, float *out, long ldm) {
-    long wo = w + 2 * p - k + 1, in_rows = rows + k - 1, iy0 = oy0 - p;
+    long wo = (w + 2 * p - k) / s + 1, in_rows = (rows - 1) * s + k, iy0 = oy0 * s - p;
+    long half = (w + 2 * p + 1) / 2;
     long tap_offset[49];
     for (long ky = 0; ky < k; ky++)
-        for (long kx = 0; kx < k; kx++) tap_offset[ky * k + kx] = ky * row_stride + kx;
+        for (long kx = 0; kx < k; kx++)
+            tap_offset[ky * k + kx] = ky * row_stride + (s == 1 ? kx : (kx & 1) * half + (kx >> 1));
     // Padding columns and rows outside the image stay zero from here on; image columns are
     // rewritten for every channel.
     for (long r = 0; r < in_rows; r++) {
         float *row = scratch + r * row_stride;
         long y = iy0 + r;
-        if (y < 0 || y >= h) { for (long j = 0; j < row_stride; j++) row[j] = 0; continue; }
+        if (y < 0 || y >= h || s == 2) { for (long j = 0; j < row_stride; j++) row[j] = 0; continue; }
         for (long j = 0; j < p; j++) row[j] = 0;
         for (long j = p + w; j < row_stride; j++) row[j] = 0;
     }
     long ya = iy0 < 0 ? 0 : iy0, yb = iy0 + in_rows > h ? h : iy0 + in_rows;
+    const __m512 sl = _mm512_set1_ps(slope);
     for (long c = 0; c < channels; c++) {
         const float *plane = src + c * plane_stride;
-        float *first = scratch + (ya - iy0) * row_stride + p;
-        if (scale) {
-            scale_shift_avx512(plane + ya * w, w, first, row_stride, yb - ya, w, scale[c], shift[c], act, slope, 0);
+        if (s == 2) {
+            float fa = scale ? scale[c] : 1, fb = scale ? shift[c] : 0;
+            for (long y = ya; y < yb; y++)
+                split_row_avx512(plane + y * w, w, p, half, scratch + (y - iy0) * row_stride, scale != 0,
+                                 _mm512_set1_ps(fa), _mm512_set1_ps(fb), act, sl, fa, fb, slope);
+        } else if (scale) {
+            scale_shift_avx512(plane + ya * w, w, scratch + (ya - iy0) * row_stride + p, row_stride, yb - ya, w,
+                               scale[c], shift[c], act, slope, 0);
         } else {
             for (long y = ya; y < yb; y++) {
                 const float *in = plane + y * w;
-                float *o = first + (y - ya) * row_stride;
+                float *o = scratch + (y - iy0) * row_stride + p;
                 for (long j = 0; j < w; j += 16) {
                     __mmask16 m = w - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (w - j)) - 1);
                     _mm512_mask_storeu_ps(o + j, m, _mm512_maskz_loadu_ps(m, in + j));
                 }
             }
         }
-        depthwise_rows_avx512(scratch, row_stride, 1, weight + c * k * k, tap_offset, k * k, rows, wo, out + c * ldm);
+        depthwise_rows_avx512(scratch, row_stride, s, weight + c * k * k, tap_offset, k * k, rows, wo, out + c * ldm);
     }
 }
 
-int th_depthwise_band(int level, const float *src, long plane_stride, long channels, long h, long w, long k, long p,
-                      const float *weight, const float *scale, const float *shift, int act, float slope,
+int th_depthwise_band(int level, const float *src, long plane_stride, long channels, long h, long w, long k, long s,
+                      long p, const float *weight, const float *scale, const float *shift, int act, float slope,
                       long oy0, long rows, float *scratch, long row_stride, float *out, long ldm) {
-    if (level < 2 || k > 7 || (scale && act < 0)) return 0;
-    depthwise_band_avx512(src, plane_stride, channels, h, w, k, p, weight, scale, shift, act, slope, oy0, rows,
+    if (level < 2 || k > 7 || (s != 1 && s != 2) || (scale && act < 0)) return 0;
+    depthwise_band_avx512(src, plane_stride, channels, h, w, k, s, p, weight, scale, shift, act, slope, oy0, rows,
                           scratch, row_stride, out, ldm);
     return 1;
 }
@@ -156,7 +202,7 @@ void th_depthwise_rows(int level, const float *padded, long row_stride, long s, 
 }
 
 // Output channels per pass of th_conv_rows: TH_G channels (the AVX2 loop; the AVX-512 loop
-// takes 4, 6, 8 or 12, whichever computes the fewest channels past cout) x 2 vectors.
+// takes 4, 6, 8, 10 or 12, whichever computes the fewest channels past cout) x 2 vectors.
 #define TH_G 8
 #define TH_G_MAX 12
 
@@ -215,6 +261,7 @@ static void NAME(int k, const float *padded, long cin, long chan_stride, long ro
 TH_CONV_ROWS_AVX512(conv_rows_avx512_4, 4)
 TH_CONV_ROWS_AVX512(conv_rows_avx512_6, 6)
 TH_CONV_ROWS_AVX512(conv_rows_avx512_8, 8)
+TH_CONV_ROWS_AVX512(conv_rows_avx512_10, 10)
 TH_CONV_ROWS_AVX512(conv_rows_avx512_12, 12)
 
 __attribute__((target("avx2,fma")))
@@ -544,9 +591,9 @@ void th_conv_rows(int level, int k, const float *padded, long cin, long chan_str
     long G = TH_G;
     if (level == 2) {
         // The group size that computes the fewest channels past cout (ties: the larger group).
-        static const long sizes[] = {12, 8, 6, 4};
+        static const long sizes[] = {12, 10, 8, 6, 4};
         long best = -1;
-        for (int i = 0; i < 4; i++) {
+        for (int i = 0; i < 5; i++) {
             long padded_count = (cout + sizes[i] - 1) / sizes[i] * sizes[i];
             if (best < 0 || padded_count < best) { best = padded_count; G = sizes[i]; }
         }
@@ -557,6 +604,7 @@ void th_conv_rows(int level, int k, const float *padded, long cin, long chan_str
         gather_group(weight, cin, cout, (long)k * k, o0, G, w_group);
         if (level == 2) {
             if (G == 12) conv_rows_avx512_12(k, padded, cin, chan_stride, row_stride, w_group, bias, o0, cout, rows, wo, out, out_plane);
+            else if (G == 10) conv_rows_avx512_10(k, padded, cin, chan_stride, row_stride, w_group, bias, o0, cout, rows, wo, out, out_plane);
             else if (G == 8) conv_rows_avx512_8(k, padded, cin, chan_stride, row_stride, w_group, bias, o0, cout, rows, wo, out, out_plane);
             else if (G == 6) conv_rows_avx512_6(k, padded, cin, chan_stride, row_stride, w_group, bias, o0, cout, rows, wo, out, out_plane);
             else conv_rows_avx512_4(k, padded, cin, chan_stride, row_stride, w_group, bias, o0, cout, rows, wo, out, out_plane);
@@ -594,10 +642,10 @@ void th_conv_rows(int level, int k, const float *padded, long cin, long chan_str
     (void)level; (void)k; (void)padded; (void)cin; (void)chan_stride; (void)row_stride; (void)weight; (void)bias;
     (void)cout; (void)rows; (void)wo; (void)out; (void)out_plane;
 }
-int th_depthwise_band(int level, const float *src, long plane_stride, long channels, long h, long w, long k, long p,
-                      const float *weight, const float *scale, const float *shift, int act, float slope,
+int th_depthwise_band(int level, const float *src, long plane_stride, long channels, long h, long w, long k, long s,
+                      long p, const float *weight, const float *scale, const float *shift, int act, float slope,
                       long oy0, long rows, float *scratch, long row_stride, float *out, long ldm) {
-    (void)level; (void)src; (void)plane_stride; (void)channels; (void)h; (void)w; (void)k; (void)p; (void)weight;
+    (void)level; (void)src; (void)plane_stride; (void)channels; (void)h; (void)w; (void)k; (void)s; (void)p; (void)weight;
     (void)scale; (void)shift; (void)act; (void)slope; (void)oy0; (void)rows; (void)scratch; (void)row_stride;
     (void)out; (void)ldm;
     return 0;

@@ -37,8 +37,9 @@ final class KernelsVsNaiveTests: XCTestCase {
             (5, 7, 13, 11, 3, 1, 1, true), (3, 4, 17, 15, 7, 1, 3, false), (4, 6, 12, 10, 4, 2, 1, false),
             (4, 6, 13, 11, 4, 2, 1, true), (9, 6, 5, 3, 1, 1, 0, true), (1, 2, 1, 1, 3, 1, 1, true),
             (40, 3, 200, 200, 3, 1, 1, true),  // several im2col bands (direct 3x3: several row bands)
-            (32, 10, 37, 70, 3, 1, 1, true), (7, 17, 9, 33, 3, 1, 1, false),  // direct 3x3: groups of 12 / 6 (AVX-512), 8 (AVX2), x tails
+            (32, 10, 37, 70, 3, 1, 1, true), (7, 17, 9, 33, 3, 1, 1, false),  // direct 3x3: groups of 10 / 6 (AVX-512), 8 (AVX2), x tails
             (9, 4, 20, 19, 3, 1, 1, true), (5, 2, 11, 40, 3, 1, 1, false),  // direct 3x3: a group of 4 (AVX-512)
+            (6, 12, 15, 40, 3, 1, 1, true), (5, 8, 9, 20, 3, 1, 1, false),  // direct 3x3: a group of 12, of 8 (AVX-512)
             // shifted taps (planes of 8192 or more outputs): many row bands, one band (split inside), 5x5 p1 (p < k/2), 4x4 s2 odd sizes, 6x6 s2 p2
             (17, 40, 150, 61, 7, 1, 3, true), (33, 35, 90, 91, 3, 1, 1, false), (16, 5, 99, 88, 5, 1, 1, true), (18, 33, 1, 9000, 3, 1, 1, true),
             (5, 36, 271, 67, 4, 2, 1, true), (4, 4, 210, 209, 6, 2, 2, false),
@@ -93,6 +94,7 @@ final class KernelsVsNaiveTests: XCTestCase {
             (200, 7, 37, 1000, 3, 1, 1, false),  // 1-row bands (200 x 1000 floats per row)
             (24, 9, 67, 45, 4, 2, 1, true), (2, 2, 1, 1, 3, 1, 1, true),
             (64, 33, 20, 45, 4, 2, 1, true), (70, 9, 9, 31, 3, 1, 1, false),  // direct gemm (AVX-512, 64 inputs and up)
+            (5, 6, 30, 100, 4, 2, 1, true), (4, 5, 21, 77, 6, 2, 2, false),  // stride-2 row splits: 32-wide blocks + tails, even padding
         ] {
             let x = random(cin * h * w), dw = random(cin * k * k), pw = random(cout * cin), b = random(cout)
             let (ho, wo) = ((h + 2 * p - k) / s + 1, (w + 2 * p - k) / s + 1)

@@ -16,15 +16,17 @@ int th_vector_level(void);
 void th_depthwise_rows(int level, const float *padded, long row_stride, long s, const float *w,
                        const long *tap_offset, long taps, long rows, long wo, float *out);
 
-// Output rows oy0 ..< oy0 + rows of the k x k (k <= 7), stride-1, padding-p depthwise convolution
-// of `channels` planes h x w (plane_stride floats apart; weight [channels, k, k]), channel c to
-// out + c * ldm (rows x wo, wo = w + 2p - k + 1). When scale is not NULL the input is first
-// mapped through act(x * scale[c] + shift[c]) as in th_scale_shift (a deferred instance norm).
-// scratch: (rows + k - 1) * row_stride floats, row_stride >= w + 2p + 16. All channels in one
-// call (the per-channel calls from Swift cost more than the arithmetic on small planes).
+// Output rows oy0 ..< oy0 + rows of the k x k (k <= 7), stride-s (1 or 2), padding-p depthwise
+// convolution of `channels` planes h x w (plane_stride floats apart; weight [channels, k, k]),
+// channel c to out + c * ldm (rows x wo, wo = (w + 2p - k) / s + 1). When scale is not NULL the
+// input is first mapped through act(x * scale[c] + shift[c]) as in th_scale_shift (a deferred
+// instance norm). scratch: ((rows - 1) * s + k) * row_stride floats, row_stride = w + 2p + 16
+// (s = 1) or 2 * ((w + 2p + 1) / 2) + 16 (s = 2: each padded row split into its even and odd
+// columns, see th_depthwise_rows). All channels in one call (per-channel calls from Swift
+// cost more than the arithmetic on small planes).
 // Returns 0 when `level` has no such loop (AVX-512 only): the caller uses th_depthwise_rows.
-int th_depthwise_band(int level, const float *src, long plane_stride, long channels, long h, long w, long k, long p,
-                      const float *weight, const float *scale, const float *shift, int act, float slope,
+int th_depthwise_band(int level, const float *src, long plane_stride, long channels, long h, long w, long k, long s,
+                      long p, const float *weight, const float *scale, const float *shift, int act, float slope,
                       long oy0, long rows, float *scratch, long row_stride, float *out, long ldm);
 
 // A band of output rows of a k x k (k odd), stride-1, 'same'-padded convolution with few output

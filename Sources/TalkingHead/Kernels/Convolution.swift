@@ -282,10 +282,10 @@ func separableConv2d(
             padded.update(repeating: 0, count: scratch)
             var ch = 0
             for src in sources {
-                // Stride 1 from a full-size source: all its channels in one C call (AVX-512).
+                // A full-size source: all its channels in one C call (AVX-512).
                 let code = src.norm?.activation.scaleShiftCode ?? (act: 0, slope: 0)
-                if s == 1 && !src.upsampled && (src.norm == nil || code.act >= 0),
-                   th_depthwise_band(Int32(vectorLevel), src.data, h * w, src.channels, h, w, k, p, depthwise + ch * k * k,
+                if !src.upsampled && (src.norm == nil || code.act >= 0),
+                   th_depthwise_band(Int32(vectorLevel), src.data, h * w, src.channels, h, w, k, s, p, depthwise + ch * k * k,
                                      src.norm?.scale, src.norm?.shift, code.act, code.slope, oy0, rows, padded,
                                      g.rowStride, mid + ch * ldm, ldm) != 0 {
                     ch += src.channels
