@@ -67,6 +67,7 @@ final class KernelsVsNaiveTests: XCTestCase {
             testSeparableConvolution()
             testSeparableConvolutionOfUpsampledConcat()
             testSeparableConvolutionWithDeferredNorm()
+            testSeparableTransposedConvolution()
             testConv2dGeneralAndPointwise()
             testInstanceNormAndActivations()
         }
@@ -198,6 +199,54 @@ final class KernelsVsNaiveTests: XCTestCase {
                       + "vector level \(vectorLevel): \(differing) of \(eager.count) values differ from norm-first")
                 XCTAssertEqual(differing, 0, "deferred norm, \(c1)+\(c2)->\(cout) k\(k) s\(s) \(activation)")
             }
+        }
+    }
+
+    /// The fused, banded transposed separable convolution (depthwise 4x4 s2 p1 transposed, then
+    /// 1x1) against the naive ones: one band, many bands starting on odd rows, widths with and
+    /// without 8-wide tails, 64 inputs and up (direct gemm); its statistics; and a deferred norm
+    /// on its input giving the same bits as normalising first.
+    func testSeparableTransposedConvolution() {
+        for (cin, cout, h, w, bias) in [(3, 4, 5, 7, true), (1, 1, 1, 1, false), (70, 9, 12, 40, true), (130, 5, 27, 33, false)] {
+            let x = random(cin * h * w), dw = random(cin * 16), pw = random(cout * cin), b = random(cout)
+            let scale = random(cin), shift = random(cin)
+            func run(_ input: [Float], norm: ChannelScaleShift?, statistics: UnsafeMutablePointer<Double>?) -> Tensor {
+                let out = Tensor(channels: cout, height: 2 * h, width: 2 * w)
+                alive.append(out)
+                separableConv2d(sources: [ChannelSource(data: tensor(cin, h, w, input).data, channels: cin, upsampled: false, norm: norm)],
+                                height: h, width: w, depthwise: tensor(1, 1, dw.count, dw).data, kernel: 4, stride: 2, padding: 1,
+                                transposed: true, pointwise: tensor(1, 1, pw.count, pw).data, cout: cout,
+                                bias: bias ? tensor(1, 1, cout, b).data : nil, output: out.data, statistics: statistics)
+                return out
+            }
+            var statistics = [Double](repeating: .nan, count: 2 * cout)
+            let out = run(x, norm: nil, statistics: &statistics)
+            let mid = Naive.convTranspose2d(Planes(c: cin, h: h, w: w, v: x.map(Double.init)), weight: dw.map(Double.init),
+                                            cout: cin, k: 4, stride: 2, padding: 1, groups: cin)
+            let want = Naive.conv2d(mid, weight: pw.map(Double.init), cout: cout, k: 1, stride: 1, padding: 0, groups: 1,
+                                    bias: bias ? b.map(Double.init) : nil)
+            check(out, want, "separable transposed \(cin)->\(cout) \(h)x\(w) vector level \(vectorLevel)",
+                  tolerance: cin > 50 ? 5e-4 : 1e-4)
+            let plane = 4 * h * w
+            var statDiff = 0.0
+            for o in 0..<cout {
+                let v = out.array[(o * plane)..<((o + 1) * plane)].map(Double.init)
+                let mean = v.reduce(0, +) / Double(plane)
+                let variance = v.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(plane)
+                statDiff = max(statDiff, abs(statistics[o] - mean), abs(statistics[cout + o] - variance) / max(variance, 1e-30))
+            }
+            XCTAssertLessThanOrEqual(statDiff, 1e-6, "separable transposed \(cin)->\(cout) statistics")
+            let normed = (0..<(cin * h * w)).map { i -> Float in
+                var v: Float = 0
+                withUnsafePointer(to: x[i]) { src in withUnsafeMutablePointer(to: &v) { dst in
+                    scaleShift(src, dst, count: 1, scale: scale[i / (h * w)], shift: shift[i / (h * w)], activation: .leakyReLU(0.2))
+                } }
+                return v
+            }
+            let eager = run(normed, norm: nil, statistics: nil).array
+            let deferred = run(x, norm: ChannelScaleShift(scale: scale, shift: shift, activation: .leakyReLU(0.2)), statistics: nil).array
+            let differing = zip(eager, deferred).filter { $0.0.bitPattern != $0.1.bitPattern }.count
+            XCTAssertEqual(differing, 0, "separable transposed \(cin)->\(cout): deferred norm differs from norm-first")
         }
     }
 

@@ -236,12 +236,13 @@ struct ChannelSource {
 /// block they would be 100 MB each. Bands are spread over the cores.
 func separableConv2d(
     sources: [ChannelSource], height h: Int, width w: Int,
-    depthwise: UnsafePointer<Float>, kernel k: Int, stride s: Int, padding p: Int,
+    depthwise: UnsafePointer<Float>, kernel k: Int, stride s: Int, padding p: Int, transposed: Bool = false,
     pointwise: UnsafePointer<Float>, cout: Int, bias: UnsafePointer<Float>?,
     output: UnsafeMutablePointer<Float>, statistics: UnsafeMutablePointer<Double>? = nil
 ) {
-    precondition(sources.allSatisfy { !$0.upsampled || (s == 1 && h % 2 == 0 && w % 2 == 0) },
+    precondition(sources.allSatisfy { !$0.upsampled || (s == 1 && h % 2 == 0 && w % 2 == 0 && !transposed) },
                  "separableConv2d: upsampled sources need stride 1 and an even size")
+    precondition(!transposed || (k == 4 && s == 2 && p == 1), "separableConv2d: transposed needs kernel 4, stride 2, padding 1")
     let cin = sources.reduce(0) { $0 + $1.channels }
     // Channel ch's plane, whether it is upsampled and its deferred norm, for ch in 0..<cin.
     var planes: [(UnsafePointer<Float>, Bool, RowNorm?)] = []
@@ -254,14 +255,19 @@ func separableConv2d(
         }
     }
     let g = DepthwiseGeometry(height: h, width: w, kernel: k, stride: s, padding: p)
-    let (ho, wo) = (g.ho, g.wo)
+    let tg = TransposedGeometry(height: h, width: w)
+    let (ho, wo) = transposed ? (2 * h, 2 * w) : (g.ho, g.wo)
     // Rows per band: about 512 Ki floats (2 MB) of depthwise result, and at least 2 bands per core
     // (measured: 4x the former 128 Ki gives 3-10% on the editor's 512x512 and 256x256 layers).
     let byCache = max(1, (512 << 10) / max(1, cin * wo))
     let byCores = max(1, ho / (2 * workerCount))
-    let bandRows = min(byCache, byCores)
+    var bandRows = min(byCache, byCores)
+    // Whole 32-column tiles of the product where that keeps the band: 24 wide, 6 rows (144
+    // columns, the last tile half empty) become 4 rows (96).
+    let tileRows = 32 / gcd(wo, 32)
+    if bandRows >= tileRows { bandRows -= bandRows % tileRows }
     let bands = (ho + bandRows - 1) / bandRows
-    let scratch = g.scratchCount(rows: bandRows)
+    let scratch = transposed ? tg.scratchCount(rows: bandRows) : g.scratchCount(rows: bandRows)
     // Floats between the band's depthwise rows of two channels: a multiple of 16 that is not a
     // multiple of 256, so the k rows one product reads do not all fall in the same cache sets.
     let ldm = ((bandRows * wo + 15) & ~15) | 16
@@ -281,7 +287,14 @@ func separableConv2d(
             }
             padded.update(repeating: 0, count: scratch)
             var ch = 0
-            for src in sources {
+            for src in sources where transposed {
+                for _ in 0..<src.channels {
+                    transposedDepthwiseRows(tg, input: planes[ch].0, norm: planes[ch].2, weight: depthwise + ch * 16,
+                                            rows: oy0..<(oy0 + rows), padded: padded, output: mid + ch * ldm)
+                    ch += 1
+                }
+            }
+            for src in sources where !transposed {
                 // A full-size source: all its channels in one C call (AVX-512).
                 let code = src.norm?.activation.scaleShiftCode ?? (act: 0, slope: 0)
                 if !src.upsampled && (src.norm == nil || code.act >= 0),
@@ -330,6 +343,9 @@ func separableConv2d(
         }
     }
 }
+
+/// Greatest common divisor of two positive integers.
+func gcd(_ a: Int, _ b: Int) -> Int { b == 0 ? a : gcd(b, a % b) }
 
 /// Sizes shared by `depthwiseRows` and its callers. The scratch holds the input rows a band of
 /// output rows reads, zero-padded (for stride 2 each padded row is split into its even and odd
@@ -550,75 +566,124 @@ func depthwiseConvTranspose2d(
     output: UnsafeMutablePointer<Float>
 ) {
     precondition(k == 4 && s == 2 && p == 1, "depthwiseConvTranspose2d: only kernel 4, stride 2, padding 1")
-    let wo = 2 * w
-    let rowStride = w + 2 + 16
-    let ph = h + 2
-    let taps: [(k: Int, d: Int)] = [(1, 0), (3, -1), (0, 1), (2, 0)]  // parity 0: 0..<2, parity 1: 2..<4
+    let g = TransposedGeometry(height: h, width: w)
+    let scratch = g.scratchCount(rows: 2 * h)
     parallelRanges(c, chunks: 2 * workerCount) { channels in
-        let padded = BufferPool.shared.take(ph * rowStride + 2 * (w + 8))
-        defer { BufferPool.shared.give(padded, count: ph * rowStride + 2 * (w + 8)) }
-        padded.update(repeating: 0, count: ph * rowStride)
-        let even = padded + ph * rowStride
-        let odd = even + w + 8
-        let wv = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: 16)
-        let offsets = UnsafeMutablePointer<Int>.allocate(capacity: 16)
-        defer { wv.deallocate(); offsets.deallocate() }
+        let padded = BufferPool.shared.take(scratch)
+        defer { BufferPool.shared.give(padded, count: scratch) }
         for ch in channels {
-            let src = input + ch * h * w
-            for y in 0..<h { (padded + (y + 1) * rowStride + 1).update(from: src + y * w, count: w) }
-            let wk = weight + ch * 16
-            let dst = output + ch * 4 * h * w
-            // Per parity pair q = 2*py + px: four weights and their offsets for m = 0.
-            for py in 0..<2 {
-                for px in 0..<2 {
-                    for a in 0..<2 {
-                        for b in 0..<2 {
-                            let ty = taps[2 * py + a]
-                            let tx = taps[2 * px + b]
-                            let q = 2 * py + px
-                            wv[4 * q + 2 * a + b] = SIMD8(repeating: wk[ty.k * 4 + tx.k])
-                            offsets[4 * q + 2 * a + b] = (ty.d + 1) * rowStride + tx.d + 1
-                        }
+            transposedDepthwiseRows(g, input: input + ch * h * w, norm: nil, weight: weight + ch * 16, rows: 0..<(2 * h),
+                                    padded: padded, output: output + ch * 4 * h * w)
+        }
+    }
+}
+
+/// Sizes shared by `transposedDepthwiseRows` and its callers: the depthwise 4x4, stride-2,
+/// padding-1 transposed convolution of an h x w plane (output 2h x 2w).
+struct TransposedGeometry {
+    let h, w: Int
+    var rowStride: Int { w + 2 + 16 }
+
+    init(height: Int, width: Int) { (h, w) = (height, width) }
+
+    /// Floats of scratch for `rows` output rows: the zero-bordered input rows they read (at
+    /// most rows / 2 + 3), then the even and odd halves of one output row.
+    func scratchCount(rows: Int) -> Int { (rows / 2 + 3) * rowStride + 2 * (w + 8) }
+}
+
+/// Output rows `rows` (of 2h) of one channel's depthwise `ConvTranspose2d(kernel 4, stride 2,
+/// padding 1)`: input [h, w] (with `norm`, a deferred instance norm, applied when given),
+/// weight [4, 4] -> output [rows.count, 2w].
+///
+/// Split by output parity: out[2m + py][2n + px] = sum over a, b in {0, 1} of
+/// w[ky(py, a)][kx(px, b)] * in[m + d(py, a)][n + d(px, b)], with (k, d) = (1, 0), (3, -1) for
+/// parity 0 and (0, +1), (2, 0) for parity 1; the input rows are read from a zero-bordered copy
+/// in `padded` (`g.scratchCount(rows: rows.count)` floats).
+func transposedDepthwiseRows(
+    _ g: TransposedGeometry, input src: UnsafePointer<Float>, norm: RowNorm?, weight wk: UnsafePointer<Float>,
+    rows: Range<Int>, padded: UnsafeMutablePointer<Float>, output dst: UnsafeMutablePointer<Float>
+) {
+    let (h, w, rowStride) = (g.h, g.w, g.rowStride)
+    let wo = 2 * w
+    // Input rows mLo - 1 ... mHi + 1 at padded rows 0 ..., column x at index x + 1.
+    let mLo = rows.lowerBound >> 1, mHi = (rows.upperBound - 1) >> 1
+    for y in (mLo - 1)...(mHi + 1) {
+        let row = padded + (y - mLo + 1) * rowStride
+        if y < 0 || y >= h {
+            row.update(repeating: 0, count: w + 2)
+        } else {
+            row[0] = 0
+            copyRow(src + y * w, row + 1, count: w, norm: norm)
+            row[w + 1] = 0
+        }
+    }
+    let even = padded + (mHi - mLo + 3) * rowStride
+    let odd = even + w + 8
+    let taps: [(k: Int, d: Int)] = [(1, 0), (3, -1), (0, 1), (2, 0)]  // parity 0: 0..<2, parity 1: 2..<4
+    withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: 16) { wv in
+    withUnsafeTemporaryAllocation(of: Int.self, capacity: 16) { offsets in
+        // Per parity pair q = 2*py + px: four weights and their offsets for m = mLo.
+        for py in 0..<2 {
+            for px in 0..<2 {
+                for a in 0..<2 {
+                    for b in 0..<2 {
+                        let ty = taps[2 * py + a]
+                        let tx = taps[2 * px + b]
+                        let q = 2 * py + px
+                        wv[4 * q + 2 * a + b] = SIMD8(repeating: wk[ty.k * 4 + tx.k])
+                        offsets[4 * q + 2 * a + b] = (ty.d + 1) * rowStride + tx.d + 1
                     }
-                }
-            }
-            let base = UnsafeRawPointer(padded)
-            for oy in 0..<(2 * h) {
-                let m = oy >> 1
-                let py = oy & 1
-                for px in 0..<2 {
-                    let target = px == 0 ? even : odd
-                    let q = 4 * (2 * py + px)
-                    let (w0, w1, w2, w3) = (wv[q], wv[q + 1], wv[q + 2], wv[q + 3])
-                    let r0 = base + (offsets[q] + m * rowStride) * 4
-                    let r1 = base + (offsets[q + 1] + m * rowStride) * 4
-                    let r2 = base + (offsets[q + 2] + m * rowStride) * 4
-                    let r3 = base + (offsets[q + 3] + m * rowStride) * 4
-                    var n = 0
-                    while n + 8 <= w {
-                        var acc = w0 * (r0 + 4 * n).loadUnaligned(as: SIMD8<Float>.self)
-                        acc += w1 * (r1 + 4 * n).loadUnaligned(as: SIMD8<Float>.self)
-                        acc += w2 * (r2 + 4 * n).loadUnaligned(as: SIMD8<Float>.self)
-                        acc += w3 * (r3 + 4 * n).loadUnaligned(as: SIMD8<Float>.self)
-                        UnsafeMutableRawPointer(target + n).storeBytes(of: acc, as: SIMD8<Float>.self)
-                        n += 8
-                    }
-                    while n < w {
-                        var acc = w0[0] * r0.load(fromByteOffset: 4 * n, as: Float.self)
-                        acc += w1[0] * r1.load(fromByteOffset: 4 * n, as: Float.self)
-                        acc += w2[0] * r2.load(fromByteOffset: 4 * n, as: Float.self)
-                        acc += w3[0] * r3.load(fromByteOffset: 4 * n, as: Float.self)
-                        target[n] = acc
-                        n += 1
-                    }
-                }
-                let out = dst + oy * wo
-                for n in 0..<w {
-                    out[2 * n] = even[n]
-                    out[2 * n + 1] = odd[n]
                 }
             }
         }
+        let base = UnsafeRawPointer(padded)
+        for oy in rows {
+            let m = oy >> 1 - mLo
+            let py = oy & 1
+            for px in 0..<2 {
+                let target = px == 0 ? even : odd
+                let q = 4 * (2 * py + px)
+                let (w0, w1, w2, w3) = (wv[q], wv[q + 1], wv[q + 2], wv[q + 3])
+                let r0 = base + (offsets[q] + m * rowStride) * 4
+                let r1 = base + (offsets[q + 1] + m * rowStride) * 4
+                let r2 = base + (offsets[q + 2] + m * rowStride) * 4
+                let r3 = base + (offsets[q + 3] + m * rowStride) * 4
+                var n = 0
+                while n + 8 <= w {
+                    var acc = w0 * (r0 + 4 * n).loadUnaligned(as: SIMD8<Float>.self)
+                    acc += w1 * (r1 + 4 * n).loadUnaligned(as: SIMD8<Float>.self)
+                    acc += w2 * (r2 + 4 * n).loadUnaligned(as: SIMD8<Float>.self)
+                    acc += w3 * (r3 + 4 * n).loadUnaligned(as: SIMD8<Float>.self)
+                    UnsafeMutableRawPointer(target + n).storeBytes(of: acc, as: SIMD8<Float>.self)
+                    n += 8
+                }
+                while n < w {
+                    var acc = w0[0] * r0.load(fromByteOffset: 4 * n, as: Float.self)
+                    acc += w1[0] * r1.load(fromByteOffset: 4 * n, as: Float.self)
+                    acc += w2[0] * r2.load(fromByteOffset: 4 * n, as: Float.self)
+                    acc += w3[0] * r3.load(fromByteOffset: 4 * n, as: Float.self)
+                    target[n] = acc
+                    n += 1
+                }
+            }
+            let out = dst + (oy - rows.lowerBound) * wo
+            var n = 0
+            while n + 8 <= w {
+                let e = UnsafeRawPointer(even + n).loadUnaligned(as: SIMD8<Float>.self)
+                let o = UnsafeRawPointer(odd + n).loadUnaligned(as: SIMD8<Float>.self)
+                let lo = SIMD8<Float>(e[0], o[0], e[1], o[1], e[2], o[2], e[3], o[3])
+                let hi = SIMD8<Float>(e[4], o[4], e[5], o[5], e[6], o[6], e[7], o[7])
+                UnsafeMutableRawPointer(out + 2 * n).storeBytes(of: lo, as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(out + 2 * n + 8).storeBytes(of: hi, as: SIMD8<Float>.self)
+                n += 8
+            }
+            while n < w {
+                out[2 * n] = even[n]
+                out[2 * n + 1] = odd[n]
+                n += 1
+            }
+        }
+    }
     }
 }
 

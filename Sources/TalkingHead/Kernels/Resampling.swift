@@ -96,15 +96,13 @@ func gridSampleBilinearBorder(
     alignCorners: Bool, output: UnsafeMutablePointer<Float>
 ) {
     let n = ho * wo
-    // Per output position: the four corner offsets (or -1) and weights, shared by all channels.
-    let offsets = UnsafeMutablePointer<Int32>.allocate(capacity: 4 * n)
-    let weights = UnsafeMutablePointer<Float>.allocate(capacity: 4 * n)
-    defer { offsets.deallocate(); weights.deallocate() }
     let scaleX: Float = alignCorners ? Float(w - 1) / 2 : Float(w) / 2
     let scaleY: Float = alignCorners ? Float(h - 1) / 2 : Float(h) / 2
     let maxX = Float(w - 1)
     let maxY = Float(h - 1)
-    parallelRanges(n) { r in
+    // One pass over the output positions: each position's corners and weights, then every
+    // channel (no per-position tables in memory, the grid read once).
+    parallelRanges(n, chunks: 4 * workerCount) { r in
         for i in r {
             var x = (gridX[i] + 1) * scaleX
             var y = (gridY[i] + 1) * scaleY
@@ -121,28 +119,16 @@ func gridSampleBilinearBorder(
             let iy = Int(yn)
             let xOK = ix + 1 < w
             let yOK = iy + 1 < h
-            let base = Int32(iy * w + ix)
-            offsets[4 * i] = base
-            offsets[4 * i + 1] = xOK ? base + 1 : -1
-            offsets[4 * i + 2] = yOK ? base + Int32(w) : -1
-            offsets[4 * i + 3] = xOK && yOK ? base + Int32(w) + 1 : -1
-            weights[4 * i] = so * ea
-            weights[4 * i + 1] = so * we
-            weights[4 * i + 2] = ns * ea
-            weights[4 * i + 3] = ns * we
-        }
-    }
-    parallelFor(c) { ch in
-        let src = input + ch * h * w
-        let dst = output + ch * n
-        for i in 0..<n {
-            let o = offsets + 4 * i
-            let wt = weights + 4 * i
-            let nw = src[Int(o[0])] * wt[0]
-            let ne = o[1] >= 0 ? src[Int(o[1])] * wt[1] : 0
-            let sw = o[2] >= 0 ? src[Int(o[2])] * wt[2] : 0
-            let se = o[3] >= 0 ? src[Int(o[3])] * wt[3] : 0
-            dst[i] = nw + ne + sw + se
+            let base = iy * w + ix
+            let (w0, w1, w2, w3) = (so * ea, so * we, ns * ea, ns * we)
+            for ch in 0..<c {
+                let src = input + ch * h * w + base
+                let nw = src[0] * w0
+                let ne = xOK ? src[1] * w1 : 0
+                let sw = yOK ? src[w] * w2 : 0
+                let se = xOK && yOK ? src[w + 1] * w3 : 0
+                output[ch * n + i] = nw + ne + sw + se
+            }
         }
     }
 }

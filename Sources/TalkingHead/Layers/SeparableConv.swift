@@ -59,17 +59,9 @@ struct SeparableConv {
         return y
     }
 
-    /// Whether `statistics` is filled by this kind (the banded depthwise kinds; the transposed
-    /// kind leaves it alone).
-    var gathersStatistics: Bool {
-        if case .depthwise = kind { return true }
-        return false
-    }
-
-    /// x [cin, h, w] -> [cout, ho, wo]. `statistics`, when given and `gathersStatistics`,
-    /// receives the output's per-channel mean and variance (2 x cout, see `separableConv2d`).
-    /// A deferred norm of `x` is applied as its rows are read (depthwise kinds) or first, in
-    /// place (the transposed kind).
+    /// x [cin, h, w] -> [cout, ho, wo]. `statistics`, when given, receives the output's
+    /// per-channel mean and variance (2 x cout, see `separableConv2d`). A deferred norm of `x`
+    /// is applied as its rows are read.
     func callAsFunction(_ input: DeferredTensor, statistics: UnsafeMutablePointer<Double>? = nil) -> Tensor {
         precondition(input.channels == cin, "SeparableConv: \(input.channels) input channels, expected \(cin)")
         switch kind {
@@ -87,16 +79,15 @@ struct SeparableConv {
             }
             return y
         case .transposed:
-            let x = input.materialized()
-            let mid = Tensor(uninitializedChannels: cin, height: 2 * x.height, width: 2 * x.width)
-            Profile.measure(.transposed, "\(cin) @\(mid.height)x\(mid.width)") {
-                depthwiseConvTranspose2d(input: x.data, channels: cin, height: x.height, width: x.width,
-                                         weight: depthwise.data, kernel: 4, stride: 2, padding: 1, output: mid.data)
-            }
-            let y = Tensor(uninitializedChannels: cout, height: mid.height, width: mid.width)
-            Profile.measure(.pointwise, "\(cin)->\(cout) @\(y.height)x\(y.width)", flops: Double(2 * cin * cout * y.plane)) {
-                conv1x1(input: mid.data, cin: cin, plane: mid.plane, weight: pointwise.data, cout: cout,
-                        bias: bias?.data, output: y.data)
+            // Fused and banded like the depthwise kinds (see `separableConv2d`).
+            let x = input.raw
+            let y = Tensor(uninitializedChannels: cout, height: 2 * x.height, width: 2 * x.width)
+            Profile.measure(.separable, "\(cin)->\(cout) transposed @\(y.height)x\(y.width)",
+                            flops: Double(2 * (cin * cout + 4 * cin) * y.plane)) {
+                separableConv2d(sources: [ChannelSource(data: x.data, channels: cin, upsampled: false, norm: input.norm)],
+                                height: x.height, width: x.width, depthwise: depthwise.data, kernel: 4, stride: 2,
+                                padding: 1, transposed: true, pointwise: pointwise.data, cout: cout, bias: bias?.data,
+                                output: y.data, statistics: statistics)
             }
             return y
         }
@@ -190,15 +181,9 @@ struct ResnetBlockSeparable {
     }
 }
 
-/// norm(conv(x)): where the convolution gathers the norm's statistics while its output is in
-/// cache (depthwise kinds), the norm is left deferred to the consumer; else it is computed and
-/// applied here.
+/// norm(conv(x)), the norm's statistics gathered by the convolution while its output is in
+/// cache, the norm itself left deferred to the consumer.
 func convolvedAndNormalised(_ conv: SeparableConv, _ norm: InstanceNorm2d, _ x: DeferredTensor) -> DeferredTensor {
-    guard conv.gathersStatistics else {
-        let y = conv(x)
-        norm(y)
-        return DeferredTensor(y)
-    }
     var statistics = [Double](repeating: 0, count: 2 * conv.cout)
     let y = statistics.withUnsafeMutableBufferPointer { conv(x, statistics: $0.baseAddress) }
     return norm.deferred(y, statistics: statistics)
