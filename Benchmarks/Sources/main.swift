@@ -126,6 +126,47 @@ if let weights = option("--pipeline") {
     exit(0)
 }
 
+// A/B of a tuning knob inside one process: poses alternate between the settings, so the
+// VM's noisy spells hit both alike. --ab band:524288,262144 (floats per separable band) or
+// --ab direct:1,0 (th_gemm_bias or OpenBLAS).
+if let spec = option("--ab"), let weights = option("--weights") {
+    let parts = spec.split(separator: ":")
+    let values = parts[1].split(separator: ",").map { Int($0)! }
+    func set(_ v: Int) {
+        switch parts[0] {
+        case "band": separableBandFloats = v
+        case "direct": separableDirectGemm = v != 0
+        case "bandspercore": separableBandsPerCore = v
+        case "directmink": directGemmMinimumInputs = v
+        default: fatalError("unknown knob \(parts[0])")
+        }
+    }
+    let head = try TalkingHead(weightsDirectory: URL(fileURLWithPath: weights))
+    let image = try RGBAImage(contentsOf: URL(fileURLWithPath: option("--image")!))
+    var times = [[Double]](repeating: [], count: values.count)
+    var cpu = [[Double]](repeating: [], count: values.count)
+    let rounds = Int(option("--count") ?? "") ?? 20
+    for round in 0..<(rounds + 1) {
+        var p = PoseParameters()
+        for q in PoseParameter.allCases { p[q] = Float.random(in: q.range) }
+        for (i, v) in values.enumerated() {
+            set(v)
+            let t = Date(), c = processCPUSeconds()
+            _ = try head.pose(image: image, params: p)
+            if round > 0 {
+                times[i].append(Date().timeIntervalSince(t))
+                cpu[i].append(processCPUSeconds() - c)
+            }
+        }
+    }
+    for (i, v) in values.enumerated() {
+        let s = summary(times[i]), c = summary(cpu[i])
+        print(String(format: "%@=%d: median %.4f s  min %.4f s  cpu median %.4f s", String(parts[0]) as NSString, v,
+                     s["median"]!, s["min"]!, c["median"]!))
+    }
+    exit(0)
+}
+
 if args.contains("--layers") {
     // (cin, cout, size, k, s, upsampledChannels)
     let shapes: [(Int, Int, Int, Int, Int, Int)] = [(16, 32, 512, 3, 1, 0), (32, 64, 512, 4, 2, 0), (96, 32, 512, 3, 1, 64), (192, 64, 256, 3, 1, 128),

@@ -94,7 +94,7 @@ final class KernelsVsNaiveTests: XCTestCase {
             (3, 5, 13, 11, 3, 1, 1, true), (6, 4, 12, 10, 4, 2, 1, false), (5, 3, 17, 9, 7, 1, 3, true),
             (200, 7, 37, 1000, 3, 1, 1, false),  // 1-row bands (200 x 1000 floats per row)
             (24, 9, 67, 45, 4, 2, 1, true), (2, 2, 1, 1, 3, 1, 1, true),
-            (64, 33, 20, 45, 4, 2, 1, true), (70, 9, 9, 31, 3, 1, 1, false),  // direct gemm (AVX-512, 64 inputs and up)
+            (64, 33, 20, 45, 4, 2, 1, true), (70, 9, 9, 31, 3, 1, 1, false),  // direct gemm (AVX-512, 32 inputs and up)
             (5, 6, 30, 100, 4, 2, 1, true), (4, 5, 21, 77, 6, 2, 2, false),  // stride-2 row splits: 32-wide blocks + tails, even padding
         ] {
             let x = random(cin * h * w), dw = random(cin * k * k), pw = random(cout * cin), b = random(cout)

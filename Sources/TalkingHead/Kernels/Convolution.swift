@@ -226,7 +226,7 @@ struct ChannelSource {
 /// sources [cin = sum of channels, h, w], depthwise [cin, 1, k, k], pointwise [cout, cin],
 /// bias [cout] or nil -> output [cout, ho, wo].
 ///
-/// Works in bands of output rows: a band's depthwise result (cin x rows x wo, about 2 MB)
+/// Works in bands of output rows: a band's depthwise result (cin x rows x wo, about 1 MB)
 /// stays in a per-band scratch that is still in cache when one single-threaded sgemm turns it
 /// into the band's rows of every output channel, whose per-channel mean and variance are then
 /// taken while still in cache when `statistics` is given (2 x cout doubles: every mean, then
@@ -257,10 +257,11 @@ func separableConv2d(
     let g = DepthwiseGeometry(height: h, width: w, kernel: k, stride: s, padding: p)
     let tg = TransposedGeometry(height: h, width: w)
     let (ho, wo) = transposed ? (2 * h, 2 * w) : (g.ho, g.wo)
-    // Rows per band: about 512 Ki floats (2 MB) of depthwise result, and at least 2 bands per core
-    // (measured: 4x the former 128 Ki gives 3-10% on the editor's 512x512 and 256x256 layers).
-    let byCache = max(1, (512 << 10) / max(1, cin * wo))
-    let byCores = max(1, ho / (2 * workerCount))
+    // Rows per band: about `separableBandFloats` (1 MB) of depthwise result, and at least 2 bands
+    // per core (measured, poses alternating in one process: 1 MB 2.4-3.5% less CPU than 2 MB and
+    // 0.5 MB; 2 MB had been 3-10% better than 512 KB on the editor's 512x512 layers).
+    let byCache = max(1, separableBandFloats / max(1, cin * wo))
+    let byCores = max(1, ho / (separableBandsPerCore * workerCount))
     var bandRows = min(byCache, byCores)
     // Whole 32-column tiles of the product where that keeps the band: 24 wide, 6 rows (144
     // columns, the last tile half empty) become 4 rows (96).
@@ -733,9 +734,18 @@ func convTranspose2d(
     }
 }
 
+/// Floats of depthwise result per band of `separableConv2d` (the benchmarks vary it).
+nonisolated(unsafe) var separableBandFloats = 256 << 10
+
+/// Bands of `separableConv2d` per core at least (the benchmarks vary it).
+nonisolated(unsafe) var separableBandsPerCore = 2
+
 /// Whether `separableConv2d` may use `th_gemm_bias` (AVX-512) instead of OpenBLAS for its
-/// pointwise products (benchmarks switch it to compare). Measured on the 2-core AMD EPYC of
-/// Benchmarks/RESULTS.md, best of 12 interleaved runs per layer shape: 5-12% faster from 64 input
-/// channels up (512->512 @32: 3.03 -> 2.67 ms), slower below (16->32 @512: 5.2 -> 6.0 ms).
+/// pointwise products, and from how many input channels (benchmarks switch them to compare).
+/// Measured on the 2-core AMD EPYC of Benchmarks/RESULTS.md: per layer (best of 12 interleaved
+/// runs) 5-12% faster from 64 input channels up (512->512 @32: 3.03 -> 2.67 ms), slower below
+/// (16->32 @512: 5.2 -> 6.0 ms); whole poses alternating in one process (`--ab`): 3.4% less
+/// time than OpenBLAS everywhere, from 32 inputs 0.9-1.3% less CPU than from 64 (after the
+/// 48-column tiles for short sums).
 nonisolated(unsafe) var separableDirectGemm = true
-let directGemmMinimumInputs = 64
+nonisolated(unsafe) var directGemmMinimumInputs = 32
