@@ -83,6 +83,13 @@ final class BufferPool: @unchecked Sendable {
     /// released, turns the result into NaN instead of silently into something plausible.
     nonisolated(unsafe) static var poison = false
 
+    /// Buffers of 2 MB and more are 2 MB aligned and marked for transparent huge pages
+    /// (`madvise`; Debian's default THP mode only gives them to regions that ask): fewer TLB
+    /// misses on the strided rows of the 512x512 activations. Measured on the 2-core AMD EPYC,
+    /// three process-alternating runs: 2-4% less time per pose, peak RSS unchanged (245 MB).
+    /// `TALKING_HEAD_HUGE_PAGES=0` turns it off (for comparison).
+    nonisolated(unsafe) static var hugePages = ProcessInfo.processInfo.environment["TALKING_HEAD_HUGE_PAGES"] != "0"
+
     /// The size a buffer for `count` floats really has: counts above 4096 are rounded up to
     /// one of 8 sizes per power of two (at most 12.5% more), so a buffer freed by one shape
     /// serves the next shape of about its size instead of idling beside a new allocation.
@@ -117,9 +124,12 @@ final class BufferPool: @unchecked Sendable {
         peakLive = max(peakLive, liveBytes)
         lock.unlock()
         var raw: UnsafeMutableRawPointer?
-        guard posix_memalign(&raw, 64, count * MemoryLayout<Float>.stride) == 0, let raw else {
+        let bytes = count * MemoryLayout<Float>.stride
+        let huge = Self.hugePages && bytes >= (2 << 20)
+        guard posix_memalign(&raw, huge ? (2 << 20) : 64, bytes) == 0, let raw else {
             fatalError("out of memory allocating \(count) floats")
         }
+        if huge { _ = madvise(raw, (bytes + (2 << 20) - 1) & ~((2 << 20) - 1), 14 /* MADV_HUGEPAGE */) }
         let p = raw.bindMemory(to: Float.self, capacity: count)
         lock.lock()
         capacity[p] = count
