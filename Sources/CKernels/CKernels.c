@@ -535,8 +535,10 @@ int th_depthwise_up2_rows(int level, const float *padded, long row_stride, long 
 #define TH_GEMM_MR 8
 
 // One MR x (16 * NV) tile of C (column vector j masked by mk[j]), rows o0..o0+rows-1 (rows <= MR).
+// (no_builtin: clang otherwise zeroes the accumulators of a bias-free tile with a call to
+// memset on the stack and reloads them, 2% of a pose.)
 #define TH_GEMM_TILE(NAME, NV)                                                                          \
-__attribute__((target("avx512f")))                                                                     \
+__attribute__((target("avx512f"), no_builtin("memset")))                                               \
 static inline void NAME(const float *a, long lda, long k, const float *b, long ldb, const float *bias,   \
                         float *c, long ldc, long o0, long rows, long x, const __mmask16 *mk) {          \
     __m512 acc[TH_GEMM_MR][NV];                                                                        \
@@ -567,7 +569,7 @@ TH_GEMM_TILE(gemm_tile_avx512_3, 3)
 
 // 32-column tiles, or 48 for short sums (k < 256: the 24 accumulators hide the per-step loads
 // better; measured 96->32 with n = 5120: 83 -> 97 GFLOP/s on one core, equal from k = 384).
-__attribute__((target("avx512f")))
+__attribute__((target("avx512f"), no_builtin("memset")))
 static void gemm_bias_avx512(const float *a, long lda, long m, long k, const float *b, long ldb, long n,
                              const float *bias, float *c, long ldc) {
     int nv = k < 256 ? 3 : 2;
