@@ -138,6 +138,7 @@ if let spec = option("--ab"), let weights = option("--weights") {
         case "direct": separableDirectGemm = v != 0
         case "bandspercore": separableBandsPerCore = v
         case "directmink": directGemmMinimumInputs = v
+        case "pool": usePool = v != 0
         default: fatalError("unknown knob \(parts[0])")
         }
     }
@@ -163,6 +164,16 @@ if let spec = option("--ab"), let weights = option("--weights") {
         let s = summary(times[i]), c = summary(cpu[i])
         print(String(format: "%@=%d: median %.4f s  min %.4f s  cpu median %.4f s", String(parts[0]) as NSString, v,
                      s["median"]!, s["min"]!, c["median"]!))
+    }
+    exit(0)
+}
+
+if args.contains("--fork-join") {
+    // Cost of one parallelFor over 2..8 items of nothing, and how many calls a pose makes.
+    for n in [2, 4, 8] {
+        let t = Date()
+        for _ in 0..<20000 { parallelFor(n) { _ in } }
+        print(String(format: "parallelFor(%d) of nothing: %.1f us per call", n, Date().timeIntervalSince(t) / 20000 * 1e6))
     }
     exit(0)
 }

@@ -73,4 +73,12 @@ int th_depthwise_up2_rows(int level, const float *padded, long row_stride, long 
 int th_gemm_bias(int level, const float *a, long lda, long m, long k, const float *b, long ldb, long n,
                  const float *bias, float *c, long ldc);
 
+// Runs fn(ctx, i) for i < count on the calling thread and `workers` pool threads (started at the
+// first call, the same number every time), returning when every call has returned; the pool's
+// threads spin for about 0.2 ms after a job before they sleep, so back-to-back jobs find them
+// awake. Returns 0 without running anything when the pool is already running a job (another
+// thread's, or this one's: a nested call) or has no threads: the caller runs the items itself.
+typedef void (*th_pool_task)(void *ctx, long i);
+int th_pool_run(long workers, long count, th_pool_task fn, void *ctx);
+
 #endif

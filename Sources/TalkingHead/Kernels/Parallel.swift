@@ -1,3 +1,4 @@
+import CKernels
 import Dispatch
 import Foundation
 
@@ -8,16 +9,32 @@ let workerCount: Int = {
     return max(1, ProcessInfo.processInfo.activeProcessorCount)
 }()
 
-/// Runs `body(i)` for i in 0..<count on all cores (GCD), or in order on the calling thread when
-/// `workerCount` is 1. Blocks until every call returned.
+/// Runs `body(i)` for i in 0..<count on all cores, or in order on the calling thread when
+/// `workerCount` is 1. Blocks until every call returned. The cores are the calling thread and
+/// the spinning pool threads of `th_pool_run` (CKernels/Pool.c: they stay awake between the
+/// back-to-back calls of a pose), or GCD when the pool is taken (concurrent poses, nested calls).
 @inline(__always)
 func parallelFor(_ count: Int, _ body: (Int) -> Void) {
     if count <= 1 || workerCount == 1 {
         if count >= 1 { withDenormalsFlushed { for i in 0..<count { body(i) } } }
         return
     }
-    DispatchQueue.concurrentPerform(iterations: count) { i in withDenormalsFlushed { body(i) } }
+    let pooled = usePool && withoutActuallyEscaping(body) { body -> Bool in
+        var task = body
+        return withUnsafeMutablePointer(to: &task) { task in
+            th_pool_run(workerCount - 1, count, { context, i in
+                let body = context!.assumingMemoryBound(to: ((Int) -> Void).self).pointee
+                withDenormalsFlushed { body(i) }
+            }, task) != 0
+        }
+    }
+    if !pooled {
+        DispatchQueue.concurrentPerform(iterations: count) { i in withDenormalsFlushed { body(i) } }
+    }
 }
+
+/// Whether `parallelFor` uses the spinning pool (benchmarks switch it to compare with GCD).
+nonisolated(unsafe) var usePool = true
 
 /// Splits 0..<count into about `chunks` contiguous ranges and runs them in parallel.
 @inline(__always)
