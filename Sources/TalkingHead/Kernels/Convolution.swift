@@ -30,18 +30,24 @@ func conv1x1(
 /// and stride 2 (even kernel) as shifted-tap sgemms (`ShiftedConvolution.swift`), else im2col.
 /// input [cin, h, w], weight [cout, cin, k, k], bias [cout] or nil
 /// -> output [cout, ho, wo] with ho = (h + 2p - k) / s + 1 (likewise wo).
+///
+/// `norm`, a deferred instance norm of the input (see `DeferredTensor`), is taken only where
+/// `conv2dAppliesNorm` says so (the direct loops, which copy their input rows anyway).
 func conv2d(
     input: UnsafePointer<Float>, cin: Int, height h: Int, width w: Int,
     weight: UnsafePointer<Float>, cout: Int, kernel k: Int, stride s: Int, padding p: Int,
     bias: UnsafePointer<Float>?,
-    output: UnsafeMutablePointer<Float>
+    output: UnsafeMutablePointer<Float>, norm: ChannelScaleShift? = nil
 ) {
+    precondition(norm == nil || conv2dAppliesNorm(cout: cout, kernel: k, stride: s, padding: p),
+                 "conv2d: a deferred norm on a path that does not apply it")
     if k == 1 && s == 1 && p == 0 {
         conv1x1(input: input, cin: cin, plane: h * w, weight: weight, cout: cout, bias: bias, output: output)
         return
     }
-    if s == 1 && k % 2 == 1 && p == k / 2 && cout <= 32 && vectorLevel > 0 {
-        convDirect(input: input, cin: cin, height: h, width: w, weight: weight, cout: cout, kernel: k, bias: bias, output: output)
+    if conv2dAppliesNorm(cout: cout, kernel: k, stride: s, padding: p) {
+        convDirect(input: input, cin: cin, height: h, width: w, weight: weight, cout: cout, kernel: k, bias: bias,
+                   output: output, norm: norm)
         return
     }
     // Shifted taps win on large planes (measured at 256x256: 7x7 128->64 846 -> 623 ms, 4x4 s2
@@ -59,6 +65,12 @@ func conv2d(
     }
     conv2dIm2col(input: input, cin: cin, height: h, width: w, weight: weight, cout: cout, kernel: k, stride: s,
                  padding: p, bias: bias, output: output)
+}
+
+/// Whether `conv2d` of this geometry runs the direct loops (stride 1, odd 'same' kernels, few
+/// outputs), which apply a deferred norm of the input as they copy it.
+func conv2dAppliesNorm(cout: Int, kernel k: Int, stride s: Int, padding p: Int) -> Bool {
+    s == 1 && k % 2 == 1 && p == k / 2 && cout <= 32 && vectorLevel > 0
 }
 
 /// General (groups = 1) convolution by im2col over bands of output rows and sgemm: the fallback
@@ -126,7 +138,7 @@ func conv2dIm2col(
 func convDirect(
     input: UnsafePointer<Float>, cin: Int, height h: Int, width w: Int,
     weight: UnsafePointer<Float>, cout: Int, kernel k: Int, bias: UnsafePointer<Float>?,
-    output: UnsafeMutablePointer<Float>
+    output: UnsafeMutablePointer<Float>, norm: ChannelScaleShift? = nil
 ) {
     let p = k / 2
     let rowStride = w + 2 * p + 16
@@ -151,7 +163,8 @@ func convDirect(
                     row.update(repeating: 0, count: rowStride)
                 } else {
                     row.update(repeating: 0, count: p)
-                    (row + p).update(from: src + y * w, count: w)
+                    copyRow(src + y * w, row + p, count: w,
+                            norm: norm.map { RowNorm(scale: $0.scale[ci], shift: $0.shift[ci], activation: $0.activation) })
                     (row + w + p).update(repeating: 0, count: rowStride - w - p)
                 }
             }

@@ -30,14 +30,21 @@ struct Conv2d {
     }
 
     /// x [cin, h, w] -> [cout, ho, wo]
-    func callAsFunction(_ x: Tensor) -> Tensor {
-        precondition(x.channels == cin, "Conv2d: \(x.channels) input channels, expected \(cin)")
+    func callAsFunction(_ x: Tensor) -> Tensor { self(DeferredTensor(x)) }
+
+    /// x [cin, h, w] -> [cout, ho, wo], a deferred norm of `x` applied as `conv2d` copies it
+    /// where it can (`conv2dAppliesNorm`), else first, in place.
+    func callAsFunction(_ input: DeferredTensor) -> Tensor {
+        precondition(input.channels == cin, "Conv2d: \(input.channels) input channels, expected \(cin)")
+        let applies = conv2dAppliesNorm(cout: cout, kernel: kernel, stride: stride, padding: padding)
+        let x = applies ? input.raw : input.materialized()
         let ho = convOutputSize(x.height, kernel: kernel, stride: stride, padding: padding)
         let wo = convOutputSize(x.width, kernel: kernel, stride: stride, padding: padding)
         let y = Tensor(uninitializedChannels: cout, height: ho, width: wo)
         Profile.measure(.im2col, "\(cin)->\(cout) k\(kernel) @\(ho)x\(wo)", flops: Double(2 * cin * cout * kernel * kernel * ho * wo)) {
             conv2d(input: x.data, cin: cin, height: x.height, width: x.width, weight: weight.data, cout: cout,
-                   kernel: kernel, stride: stride, padding: padding, bias: bias?.data, output: y.data)
+                   kernel: kernel, stride: stride, padding: padding, bias: bias?.data, output: y.data,
+                   norm: applies ? input.norm : nil)
         }
         Profile.measure(.elementwise) { activate(y.data, count: y.count, activation) }
         return y
@@ -74,7 +81,11 @@ struct ConvHeads {
     }
 
     /// x [cin, h, w] -> one tensor per head, in order.
-    func callAsFunction(_ x: Tensor) -> [Tensor] {
+    func callAsFunction(_ x: Tensor) -> [Tensor] { self(DeferredTensor(x)) }
+
+    /// The heads of x, a deferred norm of `x` applied as the direct loops copy their input, or
+    /// first when they do not run.
+    func callAsFunction(_ x: DeferredTensor) -> [Tensor] {
         let y = stacked(x)
         var start = 0
         return heads.map { h in

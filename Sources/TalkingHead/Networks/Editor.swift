@@ -84,7 +84,7 @@ struct Editor {
         for block in upsample {
             x = block(upsampling: x, concatenatedWith: skips.removeLast())
         }
-        let out3 = heads(x.materialized())
+        let out3 = heads(x)
         let (change, alpha, delta) = (out3[0], out3[1], out3[2])
         let grid = Tensor(uninitializedChannels: 2, height: h, width: w)
         for i in 0..<(2 * plane) { grid.data[i] = gridChange.data[i] + delta.data[i] }

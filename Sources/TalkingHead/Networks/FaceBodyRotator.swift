@@ -70,7 +70,7 @@ struct FaceBodyRotator {
         for block in bottleneck { x = DeferredTensor(block(x)) }
         // Each block reads nearest2x(x) in place (see `SeparableConv`): the upsampled tensor is not built.
         for block in upsample { x = block(upsampling: x) }
-        let out2 = heads(x.materialized())
+        let out2 = heads(x)
         let (grid, direct) = (out2[0], out2[1])
         let warped = Tensor(uninitializedChannels: 4, height: image.height, width: image.width)
         Profile.measure(.gridSample) {

@@ -54,8 +54,8 @@ struct PoserEncoderDecoder {
     }
 
     /// image [inputChannels, imageSize, imageSize], pose [numPoseParameters]
-    /// -> feature [startChannels, imageSize, imageSize]
-    func callAsFunction<P: Collection>(_ image: Tensor, pose: P) -> Tensor where P.Element == Float {
+    /// -> feature [startChannels, imageSize, imageSize], its last norm deferred to the heads.
+    func callAsFunction<P: Collection>(_ image: Tensor, pose: P) -> DeferredTensor where P.Element == Float {
         precondition(pose.count == config.numPoseParameters)
         // Norms stay deferred until the next convolution reads its input (see `DeferredTensor`).
         var x = DeferredTensor(image)
@@ -66,6 +66,6 @@ struct PoserEncoderDecoder {
         x = bottleneck0(x)
         for block in bottleneck { x = DeferredTensor(block(x)) }
         for block in upsample { x = block(x) }
-        return x.materialized()
+        return x
     }
 }
