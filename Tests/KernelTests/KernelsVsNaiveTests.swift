@@ -68,6 +68,7 @@ final class KernelsVsNaiveTests: XCTestCase {
             testSeparableConvolutionOfUpsampledConcat()
             testSeparableConvolutionWithDeferredNorm()
             testSeparableTransposedConvolution()
+            testHeadConvolutionWithDeferredNorm()
             testConv2dGeneralAndPointwise()
             testInstanceNormAndActivations()
         }
@@ -199,6 +200,32 @@ final class KernelsVsNaiveTests: XCTestCase {
                       + "vector level \(vectorLevel): \(differing) of \(eager.count) values differ from norm-first")
                 XCTAssertEqual(differing, 0, "deferred norm, \(c1)+\(c2)->\(cout) k\(k) s\(s) \(activation)")
             }
+        }
+    }
+
+    /// The direct 3x3 loops of the output heads with a deferred norm on their input give the same
+    /// bits as normalising first (where `conv2dAppliesNorm`; elsewhere conv2d refuses a norm).
+    func testHeadConvolutionWithDeferredNorm() {
+        guard conv2dAppliesNorm(cout: 10, kernel: 3, stride: 1, padding: 1) else { return }
+        for (cin, cout, h, w) in [(32, 10, 37, 70), (7, 4, 9, 20)] {
+            let x = random(cin * h * w, scale: 3), wt = random(cout * cin * 9), b = random(cout)
+            let scale = random(cin), shift = random(cin)
+            let norm = ChannelScaleShift(scale: scale, shift: shift, activation: .leakyReLU(0.1))
+            let normed = tensor(cin, h, w, x)
+            for c in 0..<cin {
+                scaleShift(normed.data + c * h * w, normed.data + c * h * w, count: h * w, scale: scale[c], shift: shift[c],
+                           activation: norm.activation)
+            }
+            let (eager, deferred) = (Tensor(channels: cout, height: h, width: w), Tensor(channels: cout, height: h, width: w))
+            alive += [eager, deferred]
+            let (wT, bT) = (tensor(1, 1, wt.count, wt), tensor(1, 1, cout, b))
+            conv2d(input: normed.data, cin: cin, height: h, width: w, weight: wT.data, cout: cout, kernel: 3, stride: 1,
+                   padding: 1, bias: bT.data, output: eager.data)
+            conv2d(input: tensor(cin, h, w, x).data, cin: cin, height: h, width: w, weight: wT.data, cout: cout, kernel: 3,
+                   stride: 1, padding: 1, bias: bT.data, output: deferred.data, norm: norm)
+            let differing = zip(eager.array, deferred.array).filter { $0.0.bitPattern != $0.1.bitPattern }.count
+            print("head conv \(cin)->\(cout) \(h)x\(w) deferred norm vector level \(vectorLevel): \(differing) values differ")
+            XCTAssertEqual(differing, 0, "head conv \(cin)->\(cout): deferred norm differs from norm-first")
         }
     }
 
