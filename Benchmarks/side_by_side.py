@@ -5,7 +5,10 @@ same thread count; prints JSON and a Markdown table for Benchmarks/RESULTS.md.
 
 Run through Benchmarks/run_side_by_side.sh, which installs what this needs. Measures:
 - time per pose (median and spread; all 45 parameters random and different every pose; the
-  eyebrow decomposer cached on both sides), per network and (TalkingHead) per kernel kind;
+  eyebrow decomposer cached on both sides), per network and (TalkingHead) per kernel kind; the
+  engines take turns (`--rounds`, default 3: TalkingHead, reference, TalkingHead, ...) and
+  each one's times are pooled over its rounds, so a noisy spell of the VM falls on all of
+  them instead of on whichever ran during it;
 - the same with 1 thread (both sides pinned to one core with `taskset`, on the first half of the poses);
 - `talking-head animate` over 100 frames with 1 and 2 frames in flight (`--jobs`): frames per
   second and peak resident memory;
@@ -77,6 +80,7 @@ def main():
     ap.add_argument("--image", default=os.path.join(ROOT, "Weights/samples/lambda_00.png"))
     ap.add_argument("--out", default=os.path.join(ROOT, "bench-out"))
     ap.add_argument("--no-onnx", action="store_true")
+    ap.add_argument("--rounds", type=int, default=3)
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     params = parameters()
@@ -109,10 +113,21 @@ def main():
         run_child(pinned(cmd, threads))
         return json.load(open(path))
 
-    print("TalkingHead, %d threads, %d poses ..." % (a.threads, a.poses), file=sys.stderr)
-    result["swift"] = swift(a.threads)
-    print("reference, %d threads ..." % a.threads, file=sys.stderr)
-    result["reference"] = reference(a.threads, not a.no_onnx)
+    swift_rounds, reference_rounds = [], []
+    for k in range(a.rounds):
+        print("round %d: TalkingHead, %d threads, %d poses ..." % (k + 1, a.threads, a.poses), file=sys.stderr)
+        swift_rounds.append(swift(a.threads))
+        print("round %d: reference, %d threads ..." % (k + 1, a.threads), file=sys.stderr)
+        reference_rounds.append(reference(a.threads, not a.no_onnx))
+    result["swift"] = pooled(swift_rounds, lambda r: r)
+    result["reference"] = dict(reference_rounds[0])
+    for engine in ("pytorch", "onnxruntime"):
+        if engine in reference_rounds[0]:
+            result["reference"][engine] = pooled(reference_rounds, lambda r: r[engine])
+    result["reference"]["peak_rss_mb"] = max(r["peak_rss_mb"] for r in reference_rounds)
+    result["rounds"] = {"swift": [r["pose"]["median"] for r in swift_rounds],
+                        "pytorch": [r["pytorch"]["pose"]["median"] for r in reference_rounds],
+                        "onnxruntime": [r["onnxruntime"]["pose"]["median"] for r in reference_rounds if "onnxruntime" in r]}
     print("1 thread ...", file=sys.stderr)
     n1 = max(3, a.poses // 2)
     result["swift_1_thread"] = swift(1, n1)
@@ -140,11 +155,31 @@ def main():
     print(table(result, a))
 
 
+def summary(xs):
+    xs = sorted(xs)
+    return {"median": xs[len(xs) // 2] if len(xs) % 2 else (xs[len(xs) // 2 - 1] + xs[len(xs) // 2]) / 2,
+            "min": xs[0], "max": xs[-1], "n": len(xs)}
+
+
+def pooled(rounds, part):
+    """One engine's results over several rounds: pose times pooled (summary of all of them),
+    networks and kernel kinds as the median of the rounds' medians."""
+    first = dict(part(rounds[0]))
+    first["pose"] = summary([t for r in rounds for t in part(r)["pose_seconds"]])
+    first["pose_seconds"] = [t for r in rounds for t in part(r)["pose_seconds"]]
+    for group in ("networks", "kernels"):
+        if group in first:
+            first[group] = {k: {"median": summary([part(r)[group][k]["median"] for r in rounds if k in part(r)[group]])["median"]}
+                            for k in first[group]}
+    return first
+
+
 def table(r, a):
     s, ref = r["swift"], r["reference"]
     med = s["pose"]["median"]
     lines = ["Machine: %s. %s." % (r["machine"], r["date"]), "",
-             "| what (%d poses, all 45 parameters random, %d threads) | median | min-max | vs TalkingHead |" % (a.poses, a.threads),
+             "| what (%d poses x %d rounds taken in turn, all 45 parameters random, %d threads) | median | min-max | vs TalkingHead |"
+             % (a.poses, a.rounds, a.threads),
              "| --- | --- | --- | --- |"]
 
     def row(label, x):
@@ -175,6 +210,9 @@ def table(r, a):
               "| `animate --jobs 2`, 100 frames: peak resident memory | %.0f MB | - |" % an2["peak_rss_mb"],
               "| process start to first frame written (`talking-head pose`) | %.2f s | - |" % r["start_to_first_frame_seconds"],
               "| first pose incl. eyebrow decomposer (in process) | %.2f s | - |" % s["first_pose_seconds"]]
+    rounds = r["rounds"]
+    lines.append("\nMedian per round, in the order run: TalkingHead %s; PyTorch %s; ONNX Runtime %s." % tuple(
+        ", ".join("%.3f s" % x for x in rounds[k]) or "-" for k in ("swift", "pytorch", "onnxruntime")))
     if "onnx_max_abs_vs_pytorch" in ref:
         lines.append("\nONNX Runtime output vs PyTorch: max abs %.2e." % ref["onnx_max_abs_vs_pytorch"])
     return "\n".join(lines)

@@ -114,7 +114,7 @@ if let weights = option("--pipeline") {
     }
     let result: [String: Any] = [
         "threads": workerCount, "poses": poses.count, "load_seconds": loadSeconds,
-        "first_pose_seconds": firstSeconds, "pose": summary(totals), "pose_cpu_seconds": summary(cpuTotals), "networks": networks,
+        "first_pose_seconds": firstSeconds, "pose": summary(totals), "pose_seconds": totals, "pose_cpu_seconds": summary(cpuTotals), "networks": networks,
         "kernels": kernels, "peak_rss_mb": peakRSSMegabytes(),
         "peak_live_activations_mb": Double(BufferPool.shared.statistics.peakLive) / 1048576,
         "idle_pool_mb": Double(BufferPool.shared.statistics.idle) / 1048576,
