@@ -1,3 +1,14 @@
+// TalkingHeadBenchmarks (release build; not a test, not run by CI):
+//   (no arguments)                     kernel micro-benchmarks
+//   --pipeline WEIGHTS [--image PNG] [--poses JSON | --count N] [--json OUT] [--by-layer] [--eager-norms]
+//                                      whole poses through the public API: JSON with time per pose,
+//                                      per network, per kernel kind (--by-layer: per call site and
+//                                      shape, on stderr); --eager-norms applies every norm at once
+//   --ab KNOB:V1,V2,... --weights W [--image PNG] [--count N]
+//                                      poses alternating between settings of a tuning knob in one
+//                                      process (band, direct, bandspercore, directmink, pool)
+//   --layers                           separable layer shapes, OpenBLAS vs th_gemm_bias, interleaved
+//   --dw-cost [--only-small]           the depthwise stage of bottleneck-shaped separable layers
 import Foundation
 @testable import TalkingHead
 
@@ -143,7 +154,7 @@ if let spec = option("--ab"), let weights = option("--weights") {
         }
     }
     let head = try TalkingHead(weightsDirectory: URL(fileURLWithPath: weights))
-    let image = try RGBAImage(contentsOf: URL(fileURLWithPath: option("--image")!))
+    let image = try RGBAImage(contentsOf: URL(fileURLWithPath: option("--image") ?? "\(weights)/samples/lambda_00.png"))
     var times = [[Double]](repeating: [], count: values.count)
     var cpu = [[Double]](repeating: [], count: values.count)
     let rounds = Int(option("--count") ?? "") ?? 20
@@ -164,16 +175,6 @@ if let spec = option("--ab"), let weights = option("--weights") {
         let s = summary(times[i]), c = summary(cpu[i])
         print(String(format: "%@=%d: median %.4f s  min %.4f s  cpu median %.4f s", String(parts[0]) as NSString, v,
                      s["median"]!, s["min"]!, c["median"]!))
-    }
-    exit(0)
-}
-
-if args.contains("--fork-join") {
-    // Cost of one parallelFor over 2..8 items of nothing, and how many calls a pose makes.
-    for n in [2, 4, 8] {
-        let t = Date()
-        for _ in 0..<20000 { parallelFor(n) { _ in } }
-        print(String(format: "parallelFor(%d) of nothing: %.1f us per call", n, Date().timeIntervalSince(t) / 20000 * 1e6))
     }
     exit(0)
 }
