@@ -32,6 +32,21 @@ final class KernelsVsNaiveTests: XCTestCase {
         XCTAssertLessThanOrEqual(m, tolerance, label)
     }
 
+    /// The largest difference between `statistics` (every channel's mean, then every biased
+    /// variance, as `separableConv2d` gathers them) and those of `out` computed in double:
+    /// absolute for the means, relative for the variances.
+    func statisticsDifference(_ out: Tensor, _ statistics: [Double]) -> Double {
+        let (cout, plane) = (out.channels, out.plane)
+        var diff = 0.0
+        for o in 0..<cout {
+            let v = out.array[(o * plane)..<((o + 1) * plane)].map(Double.init)
+            let mean = v.reduce(0, +) / Double(plane)
+            let variance = v.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(plane)
+            diff = max(diff, abs(statistics[o] - mean), abs(statistics[cout + o] - variance) / max(variance, 1e-30))
+        }
+        return diff
+    }
+
     func testConv2dGeneralAndPointwise() {
         for (cin, cout, h, w, k, s, p, bias) in [
             (5, 7, 13, 11, 3, 1, 1, true), (3, 4, 17, 15, 7, 1, 3, false), (4, 6, 12, 10, 4, 2, 1, false),
@@ -113,14 +128,7 @@ final class KernelsVsNaiveTests: XCTestCase {
             check(out, want, "separable \(cin)->\(cout) \(k)x\(k) s\(s) \(h)x\(w)", tolerance: cin > 50 ? 5e-4 : 1e-4)
             // The statistics gathered band by band for the instance norm: each channel's mean and
             // biased variance over the whole output plane, of the values written.
-            let plane = ho * wo
-            var statDiff = 0.0
-            for o in 0..<cout {
-                let v = out.array[(o * plane)..<((o + 1) * plane)].map(Double.init)
-                let mean = v.reduce(0, +) / Double(plane)
-                let variance = v.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(plane)
-                statDiff = max(statDiff, abs(statistics[o] - mean), abs(statistics[cout + o] - variance) / max(variance, 1e-30))
-            }
+            let statDiff = statisticsDifference(out, statistics)
             print(String(format: "%-48@ max stat diff %.2e", "  its statistics" as NSString, statDiff))
             XCTAssertLessThanOrEqual(statDiff, 1e-6, "separable \(cin)->\(cout) statistics")
         }
@@ -254,15 +262,7 @@ final class KernelsVsNaiveTests: XCTestCase {
                                     bias: bias ? b.map(Double.init) : nil)
             check(out, want, "separable transposed \(cin)->\(cout) \(h)x\(w) vector level \(vectorLevel)",
                   tolerance: cin > 50 ? 5e-4 : 1e-4)
-            let plane = 4 * h * w
-            var statDiff = 0.0
-            for o in 0..<cout {
-                let v = out.array[(o * plane)..<((o + 1) * plane)].map(Double.init)
-                let mean = v.reduce(0, +) / Double(plane)
-                let variance = v.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(plane)
-                statDiff = max(statDiff, abs(statistics[o] - mean), abs(statistics[cout + o] - variance) / max(variance, 1e-30))
-            }
-            XCTAssertLessThanOrEqual(statDiff, 1e-6, "separable transposed \(cin)->\(cout) statistics")
+            XCTAssertLessThanOrEqual(statisticsDifference(out, statistics), 1e-6, "separable transposed \(cin)->\(cout) statistics")
             let normed = (0..<(cin * h * w)).map { i -> Float in
                 var v: Float = 0
                 withUnsafePointer(to: x[i]) { src in withUnsafeMutablePointer(to: &v) { dst in
