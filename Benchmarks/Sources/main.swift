@@ -6,8 +6,8 @@
 //                                      shape, on stderr); --eager-norms applies every norm at once
 //   --ab KNOB:V1,V2,... --weights W [--image PNG] [--count N]
 //                                      poses alternating between settings of a tuning knob in one
-//                                      process (band, direct, bandspercore, directmink, pool)
-//   --layers                           separable layer shapes, OpenBLAS vs th_gemm_bias, interleaved
+//                                      process (band, bandspercore, pool)
+//   --layers                           separable layer shapes, OpenBLAS vs th_gemm_packed, interleaved
 //   --dw-cost [--only-small]           the depthwise stage of bottleneck-shaped separable layers
 import Foundation
 @testable import TalkingHead
@@ -138,17 +138,15 @@ if let weights = option("--pipeline") {
 }
 
 // A/B of a tuning knob inside one process: poses alternate between the settings, so the
-// VM's noisy spells hit both alike. --ab band:524288,262144 (floats per separable band) or
-// --ab direct:1,0 (th_gemm_bias or OpenBLAS).
+// VM's noisy spells hit both alike. --ab band:524288,262144 (floats per separable band).
+// (The product's kind is not a knob: the weights' layout for it is chosen when they load.)
 if let spec = option("--ab"), let weights = option("--weights") {
     let parts = spec.split(separator: ":")
     let values = parts[1].split(separator: ",").map { Int($0)! }
     func set(_ v: Int) {
         switch parts[0] {
         case "band": separableBandFloats = v
-        case "direct": separableDirectGemm = v != 0
         case "bandspercore": separableBandsPerCore = v
-        case "directmink": directGemmMinimumInputs = v
         case "pool": usePool = v != 0
         default: fatalError("unknown knob \(parts[0])")
         }
@@ -192,19 +190,25 @@ if args.contains("--layers") {
         let flops = Double(2 * cin * cout * ho * ho + 2 * k * k * cin * ho * ho)
         var best = [Double.infinity, Double.infinity]
         var all: [[Double]] = [[], []]
+        // Row-major for sgemm, packed for th_gemm_packed (the layout is chosen when weights load).
+        let weights = [false, true].map { packed in
+            separableDirectGemm = packed
+            return PointwiseWeights(copying: wts.data, rows: cout, columns: cin)
+        }
         for round in 0..<24 {
             let g = round % 2
             separableDirectGemm = g == 1
+            let pw = weights[g]
             let t0 = Date()
             do {
                 if up > 0 {
                     separableConv2d(sources: [ChannelSource(data: big.data, channels: up, upsampled: true),
                                               ChannelSource(data: big.data + up * size * size / 4, channels: cin - up, upsampled: false)],
                                     height: size, width: size, depthwise: wts.data + 512 * 512, kernel: k, stride: s, padding: p,
-                                    pointwise: wts.data, cout: cout, bias: nil, output: out.data)
+                                    pointwise: pw, cout: cout, bias: nil, output: out.data)
                 } else {
                     separableConv2d(input: big.data, cin: cin, height: size, width: size, depthwise: wts.data + 512 * 512, kernel: k, stride: s,
-                                    padding: p, pointwise: wts.data, cout: cout, bias: nil, output: out.data)
+                                    padding: p, pointwise: pw, cout: cout, bias: nil, output: out.data)
                 }
             }
             best[g] = min(best[g], Date().timeIntervalSince(t0))
@@ -213,19 +217,6 @@ if args.contains("--layers") {
         let med = all.map { $0.sorted()[$0.count / 2] }
         print(String(format: "sep %d->%d k%ds%d @%d up%d  blas %.2f ms (%.0f GF)  direct %.2f ms (%.0f GF), median %.2f ms", cin, cout, k, s, size, up,
                      best[0] * 1e3, flops / best[0] / 1e9, best[1] * 1e3, flops / best[1] / 1e9, med[1] * 1e3))
-    }
-    for (cin, cout, size) in [(512, 256, 48), (256, 128, 96), (128, 64, 192), (512, 256, 32), (256, 128, 64), (128, 64, 128)] {
-        let flops = Double(2 * cin * cout * size * size)
-        var best = [Double.infinity, Double.infinity]
-        for round in 0..<30 {
-            let g = round % 2
-            separableDirectGemm = g == 1
-            let t0 = Date()
-            conv1x1(input: big.data, cin: cin, plane: size * size, weight: wts.data, cout: cout, bias: wts.data, output: out.data)
-            best[g] = min(best[g], Date().timeIntervalSince(t0))
-        }
-        print(String(format: "1x1 %d->%d @%d  blas %.3f ms (%.0f GF)  direct %.3f ms (%.0f GF)", cin, cout, size,
-                     best[0] * 1e3, flops / best[0] / 1e9, best[1] * 1e3, flops / best[1] / 1e9))
     }
     exit(0)
 }
@@ -237,6 +228,7 @@ if args.contains("--dw-cost") {
     let scale = [Float](repeating: 1.1, count: 512), shift = [Float](repeating: 0.1, count: 512)
     for (c, size) in [(512, 32), (512, 16), (256, 64)] {
         for cout in (onlyDW ? [8] : [8, c]) {
+            let pw = PointwiseWeights(copying: wts.data, rows: cout, columns: c)
             for normed in [false, true] {
                 var ts: [Double] = []
                 for _ in 0..<(onlyDW ? 2000 : 40) {
@@ -244,7 +236,7 @@ if args.contains("--dw-cost") {
                     separableConv2d(sources: [ChannelSource(data: big.data, channels: c, upsampled: false,
                                                             norm: normed ? ChannelScaleShift(scale: Array(scale[0..<c]), shift: Array(shift[0..<c]), activation: .relu) : nil)],
                                     height: size, width: size, depthwise: wts.data + 512 * 512, kernel: 3, stride: 1, padding: 1,
-                                    pointwise: wts.data, cout: cout, bias: nil, output: out.data)
+                                    pointwise: pw, cout: cout, bias: nil, output: out.data)
                     ts.append(Date().timeIntervalSince(t0))
                 }
                 ts.sort()

@@ -22,6 +22,12 @@ final class KernelsVsNaiveTests: XCTestCase {
 
     override func tearDown() { alive = [] }
 
+    /// Pointwise weights [rows, pw.count / rows] of a separable convolution, in the layout the
+    /// current vector level's product reads (packed for th_gemm_packed on AVX-512).
+    func pointwise(_ pw: [Float], rows: Int) -> PointwiseWeights {
+        PointwiseWeights(tensor(1, 1, pw.count, pw), rows: rows, columns: pw.count / rows)
+    }
+
     func planes(_ t: Tensor) -> Planes { Planes(c: t.channels, h: t.height, w: t.width, v: t.array.map(Double.init)) }
 
     func check(_ got: Tensor, _ want: Planes, _ label: String, tolerance: Double = 1e-4) {
@@ -119,7 +125,7 @@ final class KernelsVsNaiveTests: XCTestCase {
             var statistics = [Double](repeating: .nan, count: 2 * cout)
             separableConv2d(input: tensor(cin, h, w, x).data, cin: cin, height: h, width: w,
                             depthwise: tensor(1, 1, dw.count, dw).data, kernel: k, stride: s, padding: p,
-                            pointwise: tensor(1, 1, pw.count, pw).data, cout: cout,
+                            pointwise: pointwise(pw, rows: cout), cout: cout,
                             bias: bias ? tensor(1, 1, cout, b).data : nil, output: out.data, statistics: &statistics)
             let mid = Naive.conv2d(Planes(c: cin, h: h, w: w, v: x.map(Double.init)), weight: dw.map(Double.init), cout: cin,
                                    k: k, stride: s, padding: p, groups: cin, bias: nil)
@@ -146,7 +152,7 @@ final class KernelsVsNaiveTests: XCTestCase {
             separableConv2d(sources: [ChannelSource(data: tensor(c1, h / 2, w / 2, low).data, channels: c1, upsampled: true),
                                       ChannelSource(data: tensor(c2, h, w, full).data, channels: c2, upsampled: false)],
                             height: h, width: w, depthwise: tensor(1, 1, dw.count, dw).data, kernel: 3, stride: 1, padding: 1,
-                            pointwise: tensor(1, 1, pw.count, pw).data, cout: cout,
+                            pointwise: pointwise(pw, rows: cout), cout: cout,
                             bias: bias ? tensor(1, 1, cout, b).data : nil, output: out.data)
             let up = Naive.nearest2x(Planes(c: c1, h: h / 2, w: w / 2, v: low.map(Double.init)))
             let cat = Planes(c: c1 + c2, h: h, w: w, v: up.v + full.map(Double.init))
@@ -198,7 +204,7 @@ final class KernelsVsNaiveTests: XCTestCase {
                     let out = Tensor(channels: cout, height: (h + 2 * p - k) / s + 1, width: (w + 2 * p - k) / s + 1)
                     alive.append(out)
                     separableConv2d(sources: sources, height: h, width: w, depthwise: tensor(1, 1, dw.count, dw).data, kernel: k,
-                                    stride: s, padding: p, pointwise: tensor(1, 1, pw.count, pw).data, cout: cout, bias: nil,
+                                    stride: s, padding: p, pointwise: pointwise(pw, rows: cout), cout: cout, bias: nil,
                                     output: out.data)
                     return out.array
                 }
@@ -250,7 +256,7 @@ final class KernelsVsNaiveTests: XCTestCase {
                 alive.append(out)
                 separableConv2d(sources: [ChannelSource(data: tensor(cin, h, w, input).data, channels: cin, upsampled: false, norm: norm)],
                                 height: h, width: w, depthwise: tensor(1, 1, dw.count, dw).data, kernel: 4, stride: 2, padding: 1,
-                                transposed: true, pointwise: tensor(1, 1, pw.count, pw).data, cout: cout,
+                                transposed: true, pointwise: pointwise(pw, rows: cout), cout: cout,
                                 bias: bias ? tensor(1, 1, cout, b).data : nil, output: out.data, statistics: statistics)
                 return out
             }
@@ -277,19 +283,28 @@ final class KernelsVsNaiveTests: XCTestCase {
         }
     }
 
-    /// The unpacked AVX-512 product of the separable convolutions (`th_gemm_bias`) against a
-    /// naive loop: row tails (m not a multiple of 8), column tails (n not a multiple of 32 or
-    /// 16), leading dimensions wider than the matrices, bias or not. Skipped where the CPU has
+    /// The packed AVX-512 product of the separable convolutions (`th_gemm_packed`, A packed by
+    /// `th_pack_rows`) against a naive loop: 8-row tiles (k < 256) and 6-row tiles, the last
+    /// tile partial (m not a multiple of either), the last columns in every narrower tile (16,
+    /// 32, 48 wide) and masked (n not a multiple of 16), leading dimensions wider than the
+    /// matrices, bias or not. Skipped where the CPU has
     /// no AVX-512 (the function then declines and callers use sgemm).
-    func testDirectGemm() throws {
-        try XCTSkipUnless(th_vector_level() >= 2, "no AVX-512 on this CPU: th_gemm_bias declines, sgemm runs instead")
+    func testPackedGemm() throws {
+        try XCTSkipUnless(th_vector_level() >= 2, "no AVX-512 on this CPU: th_gemm_packed declines, sgemm runs instead")
         for (m, n, k, bias) in [(1, 1, 1, true), (8, 32, 16, false), (9, 33, 7, true), (32, 1000, 96, true),
-                                (13, 17, 300, false), (64, 48, 5, true), (7, 15, 1, false)] {
+                                (13, 17, 300, false), (64, 48, 5, true), (7, 15, 1, false), (20, 65, 260, true),
+                                (6, 64, 256, false), (512, 70, 256, true), (13, 96, 300, true), (12, 100, 256, false),
+                                (16, 64, 100, true)] {
             let (lda, ldb, ldc) = (k + 3, n + 5, n + 11)
             let a = random(m * lda), b = random(k * ldb), bv = random(m)
+            let mr = th_gemm_tile_rows(k)
+            XCTAssertEqual(mr, k >= 256 ? 6 : 8)
+            var packed = [Float](repeating: .nan, count: m * k)
+            th_pack_rows(a, lda, m, k, mr, &packed)
+            XCTAssertFalse(packed.contains { $0.isNaN }, "packing \(m)x\(k) left values unwritten")
             var c = [Float](repeating: .nan, count: m * ldc)
             let done = c.withUnsafeMutableBufferPointer { cp in
-                th_gemm_bias(2, a, lda, m, k, b, ldb, n, bias ? bv : nil, cp.baseAddress, ldc)
+                th_gemm_packed(2, packed, mr, m, k, b, ldb, n, bias ? bv : nil, cp.baseAddress, ldc)
             }
             XCTAssertEqual(done, 1)
             var maxDiff = 0.0
@@ -302,10 +317,24 @@ final class KernelsVsNaiveTests: XCTestCase {
                 // Columns past n are not written.
                 XCTAssertTrue(c[(i * ldc + n)..<(i * ldc + ldc)].allSatisfy { $0.isNaN }, "gemm \(m)x\(n)x\(k) wrote past n")
             }
-            print(String(format: "%-48@ max |diff| %.2e", "direct gemm \(m)x\(n)x\(k) bias \(bias)" as NSString, maxDiff))
+            print(String(format: "%-48@ max |diff| %.2e", "packed gemm \(m)x\(n)x\(k) bias \(bias)" as NSString, maxDiff))
             XCTAssertLessThanOrEqual(maxDiff, k > 50 ? 5e-4 : 1e-4)
         }
-        XCTAssertEqual(th_gemm_bias(1, nil, 1, 1, 1, nil, 1, 1, nil, nil, 1), 0, "AVX2 level declines")
+        XCTAssertEqual(th_gemm_packed(1, nil, 8, 1, 1, nil, 1, 1, nil, nil, 1), 0, "AVX2 level declines")
+    }
+
+    /// Pointwise weights packed for the product give back the same matrix row-major (the sgemm
+    /// fallback when a benchmark switches the packed product off after loading).
+    func testPointwiseWeightsUnpack() throws {
+        try XCTSkipUnless(vectorLevel >= 2, "no AVX-512 on this CPU: weights stay row-major")
+        for (rows, columns) in [(13, 300), (64, 96), (512, 539), (9, 32)] {
+            let values = random(rows * columns)
+            let weights = pointwise(values, rows: rows)
+            XCTAssertEqual(weights.tileRows, Int(th_gemm_tile_rows(columns)))
+            XCTAssertNotEqual(weights.storage.array, values, "\(rows)x\(columns) not packed")
+            XCTAssertEqual(weights.unpacked().array, values, "\(rows)x\(columns) packed and unpacked")
+        }
+        XCTAssertEqual(pointwise(random(3 * 31), rows: 3).tileRows, 0, "fewer than 32 inputs stay row-major for sgemm")
     }
 
     func testTransposedConvolutions() {

@@ -64,14 +64,23 @@ int th_activate(int level, int kind, float *x, long n);
 int th_depthwise_up2_rows(int level, const float *padded, long row_stride, long lr0, const float *w,
                           long oy0, long rows, long lw, float *out);
 
-// C[m, n] = A[m, k] * B[k, n] + bias (per row of C; 0 when NULL), row-major with leading
-// dimensions lda, ldb, ldc, without packing: tiles of 8 rows x 32 columns of C accumulate over
-// k in order, reading A and B where they are (B's rows must not be a large power of two apart:
-// cache sets). For the band products of the separable convolutions, where B is the band's
-// depthwise result, still in cache, and OpenBLAS would first copy it into its packed layout.
+// C[m, n] = A[m, k] * B[k, n] + bias (per row of C; 0 when NULL), C and B row-major with
+// leading dimensions ldc, ldb, A packed by th_pack_rows with mr = th_gemm_tile_rows(k): tiles of
+// mr rows x 64 (mr 6) or 48 (mr 8) columns of C accumulate over k in order, reading B where it
+// is (its rows must not be a large power of two apart: cache sets) and A's tile as one stream.
+// For the band products of the separable convolutions, where B is the band's depthwise result,
+// still in cache, and OpenBLAS would first copy it into its packed layout.
 // Returns 1 when done, 0 when `level` has no such loop (AVX-512 only): the caller uses sgemm.
-int th_gemm_bias(int level, const float *a, long lda, long m, long k, const float *b, long ldb, long n,
-                 const float *bias, float *c, long ldc);
+int th_gemm_packed(int level, const float *ap, int mr, long m, long k, const float *b, long ldb, long n,
+                   const float *bias, float *c, long ldc);
+
+// Rows per tile of th_gemm_packed for sums of length k (6 or 8).
+int th_gemm_tile_rows(long k);
+
+// Packs A [m, k] (leading dimension lda) for th_gemm_packed, m * k floats: tile t (rows t*mr up
+// to t*mr + rows, rows = min(mr, m - t*mr)) at out + t*mr*k as k groups of `rows` floats (row r,
+// column kk at [kk * rows + r]).
+void th_pack_rows(const float *a, long lda, long m, long k, int mr, float *out);
 
 // Runs fn(ctx, i) for i < count on the calling thread and `workers` pool threads (started at the
 // first call, the same number every time), returning when every call has returned; the pool's

@@ -215,7 +215,7 @@ func depthwiseConv2d(
 func separableConv2d(
     input: UnsafePointer<Float>, cin: Int, height h: Int, width w: Int,
     depthwise: UnsafePointer<Float>, kernel k: Int, stride s: Int, padding p: Int,
-    pointwise: UnsafePointer<Float>, cout: Int, bias: UnsafePointer<Float>?,
+    pointwise: PointwiseWeights, cout: Int, bias: UnsafePointer<Float>?,
     output: UnsafeMutablePointer<Float>, statistics: UnsafeMutablePointer<Double>? = nil
 ) {
     separableConv2d(sources: [ChannelSource(data: input, channels: cin, upsampled: false)], height: h, width: w,
@@ -250,13 +250,19 @@ struct ChannelSource {
 func separableConv2d(
     sources: [ChannelSource], height h: Int, width w: Int,
     depthwise: UnsafePointer<Float>, kernel k: Int, stride s: Int, padding p: Int, transposed: Bool = false,
-    pointwise: UnsafePointer<Float>, cout: Int, bias: UnsafePointer<Float>?,
+    pointwise: PointwiseWeights, cout: Int, bias: UnsafePointer<Float>?,
     output: UnsafeMutablePointer<Float>, statistics: UnsafeMutablePointer<Double>? = nil
 ) {
     precondition(sources.allSatisfy { !$0.upsampled || (s == 1 && h % 2 == 0 && w % 2 == 0 && !transposed) },
                  "separableConv2d: upsampled sources need stride 1 and an even size")
     precondition(!transposed || (k == 4 && s == 2 && p == 1), "separableConv2d: transposed needs kernel 4, stride 2, padding 1")
     let cin = sources.reduce(0) { $0 + $1.channels }
+    precondition(pointwise.rows == cout && pointwise.columns == cin,
+                 "separableConv2d: pointwise weights \(pointwise.rows)x\(pointwise.columns) for \(cin)->\(cout)")
+    // The packed product when the weights were packed for it and it is still switched on; sgemm
+    // on the row-major weights otherwise (unpacked here when a benchmark switched it off).
+    let packedProduct = pointwise.tileRows > 0 && vectorLevel >= 2 && separableDirectGemm && cin >= directGemmMinimumInputs
+    let rowMajor = packedProduct || pointwise.tileRows == 0 ? pointwise.storage : pointwise.unpacked()
     // Channel ch's plane, whether it is upsampled and its deferred norm, for ch in 0..<cin.
     var planes: [(UnsafePointer<Float>, Bool, RowNorm?)] = []
     for src in sources {
@@ -326,12 +332,15 @@ func separableConv2d(
                 }
             }
             let c = output + oy0 * wo
-            if cin < directGemmMinimumInputs || !separableDirectGemm
-                || th_gemm_bias(Int32(vectorLevel), pointwise, cin, cout, cin, mid, ldm, n, bias, c, ho * wo) == 0 {
+            if packedProduct {
+                let done = th_gemm_packed(Int32(vectorLevel), pointwise.storage.data, Int32(pointwise.tileRows), cout, cin,
+                                          mid, ldm, n, bias, c, ho * wo)
+                precondition(done != 0, "separableConv2d: th_gemm_packed declined")
+            } else {
                 if let bias {
                     for o in 0..<cout { (c + o * ho * wo).update(repeating: bias[o], count: n) }
                 }
-                sgemm(m: cout, n: n, k: cin, a: pointwise, lda: cin, b: mid, ldb: ldm, c: c, ldc: ho * wo,
+                sgemm(m: cout, n: n, k: cin, a: rowMajor.data, lda: cin, b: mid, ldb: ldm, c: c, ldc: ho * wo,
                       beta: bias == nil ? 0 : 1)
             }
             if statistics != nil, let stats = bandStatistics.baseAddress {
@@ -753,8 +762,9 @@ nonisolated(unsafe) var separableBandFloats = 256 << 10
 /// Bands of `separableConv2d` per core at least (the benchmarks vary it).
 nonisolated(unsafe) var separableBandsPerCore = 2
 
-/// Whether `separableConv2d` may use `th_gemm_bias` (AVX-512) instead of OpenBLAS for its
-/// pointwise products, and from how many input channels (benchmarks switch them to compare).
+/// Whether `separableConv2d` may use `th_gemm_packed` (AVX-512) instead of OpenBLAS for its
+/// pointwise products, and from how many input channels (`PointwiseWeights` packs the weights
+/// for it when they load; benchmarks and tests switch it).
 /// Measured on the 2-core AMD EPYC of Benchmarks/RESULTS.md: per layer (best of 12 interleaved
 /// runs) 5-12% faster from 64 input channels up (512->512 @32: 3.03 -> 2.67 ms), slower below
 /// (16->32 @512: 5.2 -> 6.0 ms); whole poses alternating in one process (`--ab`): 3.4% less

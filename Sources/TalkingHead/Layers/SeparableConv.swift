@@ -15,7 +15,7 @@ struct SeparableConv {
     let cout: Int
     let kind: Kind
     let depthwise: Tensor
-    let pointwise: Tensor
+    let pointwise: PointwiseWeights
     let bias: Tensor?
 
     init(_ store: WeightStore, _ key: String, cin: Int, cout: Int, kind: Kind, bias: Bool = false) throws {
@@ -28,7 +28,7 @@ struct SeparableConv {
         case .transposed: k = 4
         }
         depthwise = try store.take("\(key).0.weight", shape: [cin, 1, k, k])
-        pointwise = try store.take("\(key).1.weight", shape: [cout, cin, 1, 1])
+        pointwise = PointwiseWeights(try store.take("\(key).1.weight", shape: [cout, cin, 1, 1]), rows: cout, columns: cin)
         self.bias = bias ? try store.take("\(key).1.bias", shape: [cout]) : nil
     }
 
@@ -53,7 +53,7 @@ struct SeparableConv {
         Profile.measure(.separable, "up \(cin)->\(cout) k\(k) @\(y.height)x\(y.width)",
                         flops: Double(2 * (cin * cout + k * k * cin) * y.plane)) {
             separableConv2d(sources: sources, height: h, width: w, depthwise: depthwise.data, kernel: k, stride: 1, padding: p,
-                            pointwise: pointwise.data, cout: cout, bias: bias?.data, output: y.data,
+                            pointwise: pointwise, cout: cout, bias: bias?.data, output: y.data,
                             statistics: statistics)
         }
         return y
@@ -74,7 +74,7 @@ struct SeparableConv {
                             flops: Double(2 * (cin * cout + k * k * cin) * y.plane)) {
                 separableConv2d(sources: [ChannelSource(data: x.data, channels: cin, upsampled: false, norm: input.norm)],
                                 height: x.height, width: x.width, depthwise: depthwise.data, kernel: k, stride: s,
-                                padding: p, pointwise: pointwise.data, cout: cout, bias: bias?.data, output: y.data,
+                                padding: p, pointwise: pointwise, cout: cout, bias: bias?.data, output: y.data,
                                 statistics: statistics)
             }
             return y
@@ -86,7 +86,7 @@ struct SeparableConv {
                             flops: Double(2 * (cin * cout + 4 * cin) * y.plane)) {
                 separableConv2d(sources: [ChannelSource(data: x.data, channels: cin, upsampled: false, norm: input.norm)],
                                 height: x.height, width: x.width, depthwise: depthwise.data, kernel: 4, stride: 2,
-                                padding: 1, transposed: true, pointwise: pointwise.data, cout: cout, bias: bias?.data,
+                                padding: 1, transposed: true, pointwise: pointwise, cout: cout, bias: bias?.data,
                                 output: y.data, statistics: statistics)
             }
             return y
