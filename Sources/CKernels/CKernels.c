@@ -258,6 +258,7 @@ static void NAME(int k, const float *padded, long cin, long chan_stride, long ro
     }                                                                                                  \
 }
 
+TH_CONV_ROWS_AVX512(conv_rows_avx512_2, 2)
 TH_CONV_ROWS_AVX512(conv_rows_avx512_4, 4)
 TH_CONV_ROWS_AVX512(conv_rows_avx512_6, 6)
 TH_CONV_ROWS_AVX512(conv_rows_avx512_8, 8)
@@ -618,9 +619,9 @@ void th_conv_rows(int level, int k, const float *padded, long cin, long chan_str
     long G = TH_G;
     if (level == 2) {
         // The group size that computes the fewest channels past cout (ties: the larger group).
-        static const long sizes[] = {12, 10, 8, 6, 4};
+        static const long sizes[] = {12, 10, 8, 6, 4, 2};
         long best = -1;
-        for (int i = 0; i < 5; i++) {
+        for (int i = 0; i < 6; i++) {
             long padded_count = (cout + sizes[i] - 1) / sizes[i] * sizes[i];
             if (best < 0 || padded_count < best) { best = padded_count; G = sizes[i]; }
         }
@@ -634,7 +635,8 @@ void th_conv_rows(int level, int k, const float *padded, long cin, long chan_str
             else if (G == 10) conv_rows_avx512_10(k, padded, cin, chan_stride, row_stride, w_group, bias, o0, cout, rows, wo, out, out_plane);
             else if (G == 8) conv_rows_avx512_8(k, padded, cin, chan_stride, row_stride, w_group, bias, o0, cout, rows, wo, out, out_plane);
             else if (G == 6) conv_rows_avx512_6(k, padded, cin, chan_stride, row_stride, w_group, bias, o0, cout, rows, wo, out, out_plane);
-            else conv_rows_avx512_4(k, padded, cin, chan_stride, row_stride, w_group, bias, o0, cout, rows, wo, out, out_plane);
+            else if (G == 4) conv_rows_avx512_4(k, padded, cin, chan_stride, row_stride, w_group, bias, o0, cout, rows, wo, out, out_plane);
+            else conv_rows_avx512_2(k, padded, cin, chan_stride, row_stride, w_group, bias, o0, cout, rows, wo, out, out_plane);
         } else {
             conv_rows_avx2(k, padded, cin, chan_stride, row_stride, w_group, bias, o0, cout, rows, wo, out, out_plane);
         }

@@ -47,6 +47,11 @@ final class NetworkFidelityTests: XCTestCase {
             let rot = poser.rotator(try t("two_algo_face_body_rotator.in.0"),
                                     pose: try t("two_algo_face_body_rotator.in.1").array)
             try check(rot.all, f, "two_algo_face_body_rotator", name)
+            // The poser's path, without the direct image's head: the same outputs 1 and 2.
+            let warp = poser.rotator.warp(try t("two_algo_face_body_rotator.in.0"),
+                                          pose: try t("two_algo_face_body_rotator.in.1").array)
+            XCTAssertEqual(warp.warpedImage.array.map(\.bitPattern), rot.warpedImage.array.map(\.bitPattern), "\(name) rotator warp")
+            XCTAssertEqual(warp.gridChange.array.map(\.bitPattern), rot.gridChange.array.map(\.bitPattern), "\(name) rotator grid")
 
             let ed = poser.editor(originalImage: try t("editor.in.0"), warpedImage: try t("editor.in.1"),
                                   gridChange: try t("editor.in.2"), pose: try t("editor.in.3").array)

@@ -64,19 +64,38 @@ struct FaceBodyRotator {
 
     /// image [4, 256, 256], pose [6]
     func callAsFunction<P: Collection>(_ image: Tensor, pose: P) -> Output where P.Element == Float {
+        let out2 = heads(feature(image, pose: pose))
+        let (grid, direct) = (out2[0], out2[1])
+        return Output(directImage: direct, warpedImage: warped(image, grid), gridChange: grid)
+    }
+
+    /// Outputs 1 and 2 only, all the poser uses: the head drawing the direct image (4 of the
+    /// heads' 6 channels at 256x256) does not run.
+    /// image [4, 256, 256], pose [6]
+    func warp<P: Collection>(_ image: Tensor, pose: P) -> (warpedImage: Tensor, gridChange: Tensor)
+    where P.Element == Float {
+        let grid = heads.heads[0](feature(image, pose: pose))
+        return (warped(image, grid), grid)
+    }
+
+    /// The body's output [64, 256, 256], its last norm deferred to the heads.
+    private func feature<P: Collection>(_ image: Tensor, pose: P) -> DeferredTensor where P.Element == Float {
         // Norms stay deferred until the next convolution reads its input (see `DeferredTensor`).
         var x = DeferredTensor(Tensor.concat([image, Tensor.broadcast(pose, height: image.height, width: image.width)]))
         for block in downsample { x = block(x) }
         for block in bottleneck { x = DeferredTensor(block(x)) }
         // Each block reads nearest2x(x) in place (see `SeparableConv`): the upsampled tensor is not built.
         for block in upsample { x = block(upsampling: x) }
-        let out2 = heads(x)
-        let (grid, direct) = (out2[0], out2[1])
+        return x
+    }
+
+    /// image resampled at the identity grid plus `grid`.
+    private func warped(_ image: Tensor, _ grid: Tensor) -> Tensor {
         let warped = Tensor(uninitializedChannels: 4, height: image.height, width: image.width)
         Profile.measure(.gridSample) {
             applyGridChange(image: image.data, channels: 4, height: image.height, width: image.width,
                             gridChange: grid.data, alignCorners: false, output: warped.data)
         }
-        return Output(directImage: direct, warpedImage: warped, gridChange: grid)
+        return warped
     }
 }

@@ -55,7 +55,7 @@ struct Poser {
         let full = image.copy()
         full.paste(morphed.outputImage, top: 32, left: 160)
         let half = resized(full, to: FaceBodyRotator.imageSize)
-        let rotated = Profile.measure(.rotatorNetwork) { rotator(half, pose: pose.rotation) }
+        let rotated = Profile.measure(.rotatorNetwork) { rotator.warp(half, pose: pose.rotation) }
         let warped = resized(rotated.warpedImage, to: Self.imageSize)
         let grid = resized(rotated.gridChange, to: Self.imageSize)
         return Profile.measure(.editorNetwork) {
