@@ -215,8 +215,8 @@ static void gather_group(const float *weight, long cin, long cout, long kk, long
 }
 
 #define TH_CONV_ROWS_AVX512(NAME, G)                                                                   \
-__attribute__((target("avx512f")))                                                                     \
-static void NAME(int k, const float *padded, long cin, long chan_stride, long row_stride,              \
+__attribute__((target("avx512f"), always_inline))                                                      \
+static inline void NAME##_body(int k, const float *padded, long cin, long chan_stride, long row_stride, \
                  const float *w_group, const float *bias, long o0, long cout, long rows,               \
                  long wo, float *out, long out_plane) {                                                \
     long gn = cout - o0 < G ? cout - o0 : G;                                                           \
@@ -256,6 +256,16 @@ static void NAME(int k, const float *padded, long cin, long chan_stride, long ro
             }                                                                                          \
         }                                                                                              \
     }                                                                                                  \
+}                                                                                                      \
+/* 3x3 (every head of the THA3 networks) with the taps unrolled; other sizes generic. */              \
+__attribute__((target("avx512f")))                                                                     \
+static void NAME(int k, const float *padded, long cin, long chan_stride, long row_stride,              \
+                 const float *w_group, const float *bias, long o0, long cout, long rows,               \
+                 long wo, float *out, long out_plane) {                                                \
+    if (k == 3) NAME##_body(3, padded, cin, chan_stride, row_stride, w_group, bias, o0, cout, rows,   \
+                            wo, out, out_plane);                                                       \
+    else NAME##_body(k, padded, cin, chan_stride, row_stride, w_group, bias, o0, cout, rows, wo, out, \
+                     out_plane);                                                                       \
 }
 
 TH_CONV_ROWS_AVX512(conv_rows_avx512_2, 2)
