@@ -7,7 +7,8 @@
 //   --ab KNOB:V1,V2,... --weights W [--image PNG] [--count N]
 //                                      poses alternating between settings of a tuning knob in one
 //                                      process (band, bandspercore, pool)
-//   --layers                           separable layer shapes, OpenBLAS vs th_gemm_packed, interleaved
+//   --layers [--shape CIN,COUT,SIZE,K,S,UP]
+//                                      separable layer shapes, OpenBLAS vs th_gemm_packed, interleaved
 //   --dw-cost [--only-small]           the depthwise stage of bottleneck-shaped separable layers
 import Foundation
 @testable import TalkingHead
@@ -26,9 +27,15 @@ func time(_ label: String, repeats: Int = 5, flops: Double = 0, _ body: () -> Vo
     print(String(format: "%-40@ %8.2f ms", label as NSString, med * 1000) + gf)
 }
 
+/// n uniform values in [-1, 1) from a fixed-seed xorshift (the system generator makes a
+/// syscall per value: 100 million of them took most of a profile).
 func rand(_ n: Int) -> Tensor {
     let t = Tensor(channels: 1, height: 1, width: n)
-    for i in 0..<n { t.data[i] = Float.random(in: -1...1) }
+    var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+    for i in 0..<n {
+        state ^= state << 13; state ^= state >> 7; state ^= state << 17
+        t.data[i] = Float(state >> 40) / Float(1 << 23) - 1
+    }
     return t
 }
 
@@ -179,8 +186,12 @@ if let spec = option("--ab"), let weights = option("--weights") {
 
 if args.contains("--layers") {
     // (cin, cout, size, k, s, upsampledChannels)
-    let shapes: [(Int, Int, Int, Int, Int, Int)] = [(16, 32, 512, 3, 1, 0), (32, 64, 512, 4, 2, 0), (96, 32, 512, 3, 1, 64), (192, 64, 256, 3, 1, 128),
+    var shapes: [(Int, Int, Int, Int, Int, Int)] = [(16, 32, 512, 3, 1, 0), (32, 64, 512, 4, 2, 0), (96, 32, 512, 3, 1, 64), (192, 64, 256, 3, 1, 128),
         (384, 128, 128, 3, 1, 256), (128, 64, 256, 3, 1, 0), (256, 128, 128, 3, 1, 0), (64, 128, 256, 4, 2, 0), (256, 256, 64, 3, 1, 0), (512, 512, 32, 3, 1, 0), (512, 512, 16, 3, 1, 0)]
+    // --shape cin,cout,size,k,s,upsampled: that layer alone (for a profiler).
+    if let v = option("--shape")?.split(separator: ",").compactMap({ Int($0) }), v.count == 6 {
+        shapes = [(v[0], v[1], v[2], v[3], v[4], v[5])]
+    }
     let big = rand(384 * 512 * 512)
     let out = Tensor(channels: 128, height: 512, width: 512)
     let wts = rand(512 * 512 + 512 * 16)

@@ -98,7 +98,9 @@ final class KernelsVsNaiveTests: XCTestCase {
     func testDepthwise() {
         let path = vectorLevel > 0 ? "vector level \(vectorLevel)" : "portable"
         for (c, h, w, k, s, p) in [(3, 13, 11, 3, 1, 1), (7, 1, 1, 3, 1, 1), (5, 12, 10, 4, 2, 1), (5, 13, 11, 4, 2, 1),
-                                   (17, 9, 40, 7, 1, 3), (2, 3, 5, 4, 2, 1), (3, 35, 37, 3, 1, 1), (4, 34, 70, 4, 2, 1)] {
+                                   (17, 9, 40, 7, 1, 3), (2, 3, 5, 4, 2, 1), (3, 35, 37, 3, 1, 1), (4, 34, 70, 4, 2, 1),
+                                   // 3x3 stride 1 four rows at a time: 64-wide blocks, a row and columns left over
+                                   (3, 13, 130, 3, 1, 1), (2, 8, 64, 3, 1, 1)] {
             let x = random(c * h * w), wt = random(c * k * k)
             let out = Tensor(channels: c, height: (h + 2 * p - k) / s + 1, width: (w + 2 * p - k) / s + 1)
             depthwiseConv2d(input: tensor(c, h, w, x).data, channels: c, height: h, width: w, weight: tensor(1, 1, wt.count, wt).data,
@@ -118,6 +120,7 @@ final class KernelsVsNaiveTests: XCTestCase {
             (24, 9, 67, 45, 4, 2, 1, true), (2, 2, 1, 1, 3, 1, 1, true),
             (64, 33, 20, 45, 4, 2, 1, true), (70, 9, 9, 31, 3, 1, 1, false),  // direct gemm (AVX-512, 32 inputs and up)
             (5, 6, 30, 100, 4, 2, 1, true), (4, 5, 21, 77, 6, 2, 2, false),  // stride-2 row splits: 32-wide blocks + tails, even padding
+            (40, 6, 23, 150, 3, 1, 1, true),  // 3x3 four rows at a time, in bands
         ] {
             let x = random(cin * h * w), dw = random(cin * k * k), pw = random(cout * cin), b = random(cout)
             let (ho, wo) = ((h + 2 * p - k) / s + 1, (w + 2 * p - k) / s + 1)
