@@ -405,41 +405,40 @@ int th_activate(int level, int kind, float *x, long n) {
     return 0;
 }
 
-// Blocks of 1024 floats are summed in float vectors, blocks are added in double.
+// One pass over the values shifted by the mean of the first 16 (or fewer) of them: sums of the
+// shifted values and of their squares in float vectors over blocks of 1024, blocks added in
+// double. The shift keeps the two sums from cancelling (the values' distance from their mean
+// is what is squared, give or take the first values' distance from it).
 __attribute__((target("avx512f")))
 static void moments_avx512(const float *p, long n, double *mean, double *variance) {
-    double total = 0;
+    __mmask16 m0 = n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << n) - 1);
+    float shift = _mm512_reduce_add_ps(_mm512_maskz_loadu_ps(m0, p)) / (float)(n < 16 ? n : 16);
+    __m512 kv = _mm512_set1_ps(shift);
+    double sum = 0, squares = 0;
     for (long i = 0; i < n; i += 1024) {
         long end = i + 1024 < n ? i + 1024 : n;
-        __m512 a0 = _mm512_setzero_ps(), a1 = a0;
+        __m512 s0 = _mm512_setzero_ps(), s1 = s0, q0 = s0, q1 = s0;
         long j = i;
         for (; j + 32 <= end; j += 32) {
-            a0 = _mm512_add_ps(a0, _mm512_loadu_ps(p + j));
-            a1 = _mm512_add_ps(a1, _mm512_loadu_ps(p + j + 16));
+            __m512 d0 = _mm512_sub_ps(_mm512_loadu_ps(p + j), kv);
+            __m512 d1 = _mm512_sub_ps(_mm512_loadu_ps(p + j + 16), kv);
+            s0 = _mm512_add_ps(s0, d0);
+            s1 = _mm512_add_ps(s1, d1);
+            q0 = _mm512_fmadd_ps(d0, d0, q0);
+            q1 = _mm512_fmadd_ps(d1, d1, q1);
         }
         for (; j < end; j += 16) {
             __mmask16 m = end - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (end - j)) - 1);
-            a0 = _mm512_add_ps(a0, _mm512_maskz_loadu_ps(m, p + j));
+            __m512 d = _mm512_maskz_sub_ps(m, _mm512_maskz_loadu_ps(m, p + j), kv);
+            s0 = _mm512_add_ps(s0, d);
+            q0 = _mm512_fmadd_ps(d, d, q0);
         }
-        total += (double)_mm512_reduce_add_ps(_mm512_add_ps(a0, a1));
+        sum += (double)_mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
+        squares += (double)_mm512_reduce_add_ps(_mm512_add_ps(q0, q1));
     }
-    double mu = total / (double)n;
-    __m512 mf = _mm512_set1_ps((float)mu);
-    double squares = 0, deviations = 0;
-    for (long i = 0; i < n; i += 1024) {
-        long end = i + 1024 < n ? i + 1024 : n;
-        __m512 sq = _mm512_setzero_ps(), dv = sq;
-        for (long j = i; j < end; j += 16) {
-            __mmask16 m = end - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (end - j)) - 1);
-            __m512 d = _mm512_maskz_sub_ps(m, _mm512_maskz_loadu_ps(m, p + j), mf);
-            sq = _mm512_fmadd_ps(d, d, sq);
-            dv = _mm512_add_ps(dv, d);
-        }
-        squares += (double)_mm512_reduce_add_ps(sq);
-        deviations += (double)_mm512_reduce_add_ps(dv);
-    }
-    double v = (squares - deviations * deviations / (double)n) / (double)n;
-    *mean = mu;
+    double d = sum / (double)n;
+    double v = squares / (double)n - d * d;
+    *mean = (double)shift + d;
     *variance = v > 0 ? v : 0;
 }
 
