@@ -90,10 +90,13 @@ func identityGridCoordinates(_ n: Int, alignCorners: Bool) -> [Float] {
 /// input [c, h, w]; gridX, gridY [ho * wo] normalised coordinates -> output [c, ho, wo].
 /// Mirrors PyTorch's CPU kernel: unnormalise, clip to the border, then weights
 /// nw = s*e, ne = s*w, sw = n*e, se = n*w; out-of-range corners contribute 0.
+/// `offsetX` [wo] and `offsetY` [ho], when given, are added to the grid first (the identity
+/// grid of `applyGridChange`: column x's offset to gridX, row y's to gridY).
 func gridSampleBilinearBorder(
     input: UnsafePointer<Float>, channels c: Int, height h: Int, width w: Int,
     gridX: UnsafePointer<Float>, gridY: UnsafePointer<Float>, outHeight ho: Int, outWidth wo: Int,
-    alignCorners: Bool, output: UnsafeMutablePointer<Float>
+    alignCorners: Bool, output: UnsafeMutablePointer<Float>,
+    offsetX: UnsafePointer<Float>? = nil, offsetY: UnsafePointer<Float>? = nil
 ) {
     let n = ho * wo
     let scaleX: Float = alignCorners ? Float(w - 1) / 2 : Float(w) / 2
@@ -103,9 +106,18 @@ func gridSampleBilinearBorder(
     // One pass over the output positions: each position's corners and weights, then every
     // channel (no per-position tables in memory, the grid read once).
     parallelRanges(n, chunks: 4 * workerCount) { r in
+        // Column and row of position i, stepped along (no division per position).
+        var (col, row) = (r.lowerBound % wo, r.lowerBound / wo)
         for i in r {
-            var x = (gridX[i] + 1) * scaleX
-            var y = (gridY[i] + 1) * scaleY
+            var gx = gridX[i], gy = gridY[i]
+            if let offsetX, let offsetY {
+                gx = offsetX[col] + gx
+                gy = offsetY[row] + gy
+            }
+            col += 1
+            if col == wo { (col, row) = (0, row + 1) }
+            var x = (gx + 1) * scaleX
+            var y = (gy + 1) * scaleY
             if !alignCorners { x -= 0.5; y -= 0.5 }
             x = min(maxX, max(x, 0))
             y = min(maxY, max(y, 0))
@@ -144,17 +156,13 @@ func applyGridChange(
 ) {
     let bx = identityGridCoordinates(w, alignCorners: alignCorners)
     let by = identityGridCoordinates(h, alignCorners: alignCorners)
-    let n = h * w
-    let gx = UnsafeMutablePointer<Float>.allocate(capacity: n)
-    let gy = UnsafeMutablePointer<Float>.allocate(capacity: n)
-    defer { gx.deallocate(); gy.deallocate() }
-    for y in 0..<h {
-        for x in 0..<w {
-            gx[y * w + x] = bx[x] + gridChange[y * w + x]
-            gy[y * w + x] = by[y] + gridChange[n + y * w + x]
+    // The grid itself is never stored: the sampler adds the identity to the change as it reads it.
+    bx.withUnsafeBufferPointer { bx in
+        by.withUnsafeBufferPointer { by in
+            gridSampleBilinearBorder(
+                input: image, channels: c, height: h, width: w, gridX: gridChange, gridY: gridChange + h * w,
+                outHeight: h, outWidth: w, alignCorners: alignCorners, output: output,
+                offsetX: bx.baseAddress, offsetY: by.baseAddress)
         }
     }
-    gridSampleBilinearBorder(
-        input: image, channels: c, height: h, width: w, gridX: gx, gridY: gy,
-        outHeight: h, outWidth: w, alignCorners: alignCorners, output: output)
 }
