@@ -65,19 +65,12 @@ struct SeparableConv {
     func callAsFunction(_ input: DeferredTensor, statistics: UnsafeMutablePointer<Double>? = nil) -> Tensor {
         precondition(input.channels == cin, "SeparableConv: \(input.channels) input channels, expected \(cin)")
         switch kind {
-        case .depthwise(let k, let s, let p):
+        case .depthwise:
             let x = input.raw
-            // Fused and banded: the depthwise result exists only a band of rows at a time.
-            let y = Tensor(uninitializedChannels: cout, height: convOutputSize(x.height, kernel: k, stride: s, padding: p),
-                           width: convOutputSize(x.width, kernel: k, stride: s, padding: p))
-            Profile.measure(.separable, "\(cin)->\(cout) k\(k) s\(s) @\(y.height)x\(y.width)",
-                            flops: Double(2 * (cin * cout + k * k * cin) * y.plane)) {
-                separableConv2d(sources: [ChannelSource(data: x.data, channels: cin, upsampled: false, norm: input.norm)],
-                                height: x.height, width: x.width, depthwise: depthwise.data, kernel: k, stride: s,
-                                padding: p, pointwise: pointwise, cout: cout, bias: bias?.data, output: y.data,
-                                statistics: statistics)
+            return withExtendedLifetime(x) {
+                convolved([ChannelSource(data: x.data, channels: cin, upsampled: false, norm: input.norm)],
+                          height: x.height, width: x.width, statistics: statistics)
             }
-            return y
         case .transposed:
             // Fused and banded like the depthwise kinds (see `separableConv2d`).
             let x = input.raw
@@ -91,6 +84,37 @@ struct SeparableConv {
             }
             return y
         }
+    }
+}
+
+extension SeparableConv {
+    /// The convolution of cat(parts) (each [c_i, h, w], sum of c_i = cin) read in place: the
+    /// concatenation is not built (the first blocks of the editor and the rotator, whose input
+    /// is images, a grid and the pose broadcast to planes). Depthwise kinds only.
+    func callAsFunction(concatenating parts: [Tensor], statistics: UnsafeMutablePointer<Double>? = nil) -> Tensor {
+        let (h, w) = (parts[0].height, parts[0].width)
+        precondition(parts.allSatisfy { $0.height == h && $0.width == w } && parts.reduce(0) { $0 + $1.channels } == cin,
+                     "SeparableConv: concatenation of \(parts.map { [$0.channels, $0.height, $0.width] }), expected \(cin) channels")
+        return withExtendedLifetime(parts) {
+            convolved(parts.map { ChannelSource(data: $0.data, channels: $0.channels, upsampled: false) },
+                      height: h, width: w, statistics: statistics)
+        }
+    }
+
+    /// The depthwise kinds on full-size sources: fused and banded, the depthwise result exists
+    /// only a band of rows at a time.
+    fileprivate func convolved(_ sources: [ChannelSource], height h: Int, width w: Int,
+                               statistics: UnsafeMutablePointer<Double>?) -> Tensor {
+        guard case .depthwise(let k, let s, let p) = kind else { preconditionFailure("SeparableConv: not a depthwise kind") }
+        let y = Tensor(uninitializedChannels: cout, height: convOutputSize(h, kernel: k, stride: s, padding: p),
+                       width: convOutputSize(w, kernel: k, stride: s, padding: p))
+        Profile.measure(.separable, "\(cin)->\(cout) k\(k) s\(s) @\(y.height)x\(y.width)",
+                        flops: Double(2 * (cin * cout + k * k * cin) * y.plane)) {
+            separableConv2d(sources: sources, height: h, width: w, depthwise: depthwise.data, kernel: k, stride: s,
+                            padding: p, pointwise: pointwise, cout: cout, bias: bias?.data, output: y.data,
+                            statistics: statistics)
+        }
+        return y
     }
 }
 
@@ -130,6 +154,13 @@ struct SeparableConvBlock {
 
     /// The block on x; its norm is left deferred where the convolution gathered the statistics.
     func callAsFunction(_ x: DeferredTensor) -> DeferredTensor { convolvedAndNormalised(conv, norm, x) }
+
+    /// The block on cat(parts), read in place (see `SeparableConv`); its norm is left deferred.
+    func callAsFunction(concatenating parts: [Tensor]) -> DeferredTensor {
+        var statistics = [Double](repeating: 0, count: 2 * conv.cout)
+        let y = statistics.withUnsafeMutableBufferPointer { conv(concatenating: parts, statistics: $0.baseAddress) }
+        return norm.deferred(y, statistics: statistics)
+    }
 
     /// The block on cat([nearest2x(low), full]) (or nearest2x(low) alone when `full` is nil),
     /// built by neither (see `SeparableConv`); its norm is left deferred.

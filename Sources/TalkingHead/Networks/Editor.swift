@@ -69,9 +69,10 @@ struct Editor {
     where P.Element == Float {
         let (h, w, plane) = (originalImage.height, originalImage.width, originalImage.plane)
         // Norms stay deferred until the next convolution reads its input (see `DeferredTensor`).
-        var x = DeferredTensor(Tensor.concat([originalImage, warpedImage, gridChange, Tensor.broadcast(pose, height: h, width: w)]))
-        var skips: [DeferredTensor] = []
-        for block in downsample {
+        // The first block reads its inputs' concatenation in place.
+        var x = downsample[0](concatenating: [originalImage, warpedImage, gridChange, Tensor.broadcast(pose, height: h, width: w)])
+        var skips = [x]
+        for block in downsample.dropFirst() {
             x = block(x)
             skips.append(x)
         }

@@ -81,8 +81,9 @@ struct FaceBodyRotator {
     /// The body's output [64, 256, 256], its last norm deferred to the heads.
     private func feature<P: Collection>(_ image: Tensor, pose: P) -> DeferredTensor where P.Element == Float {
         // Norms stay deferred until the next convolution reads its input (see `DeferredTensor`).
-        var x = DeferredTensor(Tensor.concat([image, Tensor.broadcast(pose, height: image.height, width: image.width)]))
-        for block in downsample { x = block(x) }
+        // The first block reads its inputs' concatenation in place.
+        var x = downsample[0](concatenating: [image, Tensor.broadcast(pose, height: image.height, width: image.width)])
+        for block in downsample.dropFirst() { x = block(x) }
         for block in bottleneck { x = DeferredTensor(block(x)) }
         // Each block reads nearest2x(x) in place (see `SeparableConv`): the upsampled tensor is not built.
         for block in upsample { x = block(upsampling: x) }

@@ -42,7 +42,8 @@ extension Tensor {
     /// `pose.view(n, c, 1, 1).repeat(1, 1, h, w)`.
     static func broadcast<C: Collection>(_ values: C, height h: Int, width w: Int) -> Tensor where C.Element == Float {
         let out = Tensor(uninitializedChannels: values.count, height: h, width: w)
-        for (i, v) in values.enumerated() { out.channel(i).update(repeating: v, count: h * w) }
+        let planes = Array(values)
+        parallelFor(planes.count) { i in out.channel(i).update(repeating: planes[i], count: h * w) }
         return out
     }
 
