@@ -17,7 +17,8 @@ import Foundation
 /// `mouth_aaa` drive its left eye, right eye and mouth; it ignores the other 39.
 ///
 /// A `TalkingHead` may be shared between threads: `pose` keeps no per-call state outside the
-/// call except a cache of the eyebrow decomposer's output for the last image, behind a lock.
+/// call except a cache of the last image's model input and eyebrow decomposer output, behind a
+/// lock.
 public final class TalkingHead: @unchecked Sendable {
     /// Side of the square images THA3 works on (512). A THA v1 model works on `outputSize`.
     public static let imageSize = Poser.imageSize
@@ -43,8 +44,8 @@ public final class TalkingHead: @unchecked Sendable {
 
     let backend: Backend
     private let lock = NSLock()
-    private var cachedImage: RGBAImage?
-    private var cachedDecomposition: EyebrowDecomposer.Output?
+    /// The last THA3 image posed: its model input and the eyebrow decomposer's output.
+    private var cached: (image: RGBAImage, input: Tensor, decomposition: EyebrowDecomposer.Output)?
 
     /// The THA3 pipeline (tests). - Precondition: `model == .tha3`.
     var poser: Poser {
@@ -113,15 +114,13 @@ public final class TalkingHead: @unchecked Sendable {
         guard image.hasAlpha else { throw TalkingHeadError.imageWithoutAlpha(path: "input image") }
         let size = outputSize
         let square = image.centerCroppedResized(to: size)
-        let input = Tensor(channels: 4, height: size, width: size)
-        modelInput(from: square, into: input.data)
         let output: Tensor
         switch backend {
         case .tha3(let poser):
-            let decomposed = decomposition(of: square, input: input, poser: poser)
+            let (input, decomposed) = prepared(square, poser: poser)
             output = poser.pose(input, decomposed: decomposed, pose: params)
         case .tha1(let poser):
-            output = poser.pose(input, pose: V1Poser.poseVector(params))
+            output = poser.pose(inputTensor(square), pose: V1Poser.poseVector(params))
         }
         // Keep `output` alive while its buffer is read: released early, the buffer would go back
         // to the shared pool where another thread's pose could overwrite it mid-conversion.
@@ -130,19 +129,27 @@ public final class TalkingHead: @unchecked Sendable {
         }
     }
 
-    /// The eyebrow decomposer's output for `image`, from the cache when it is the last image seen.
-    private func decomposition(of image: RGBAImage, input: Tensor, poser: Poser) -> EyebrowDecomposer.Output {
+    /// The model input for `image` and the eyebrow decomposer's output, both depending on the
+    /// image alone: from the cache when it is the last image seen (the networks only read them).
+    private func prepared(_ image: RGBAImage, poser: Poser) -> (Tensor, EyebrowDecomposer.Output) {
         lock.lock()
-        if let cachedImage, let cachedDecomposition, cachedImage == image {
+        if let cached, cached.image == image {
             lock.unlock()
-            return cachedDecomposition
+            return (cached.input, cached.decomposition)
         }
         lock.unlock()
-        let result = poser.decompose(input)
+        let input = inputTensor(image)
+        let decomposition = poser.decompose(input)
         lock.lock()
-        cachedImage = image
-        cachedDecomposition = result
+        cached = (image, input, decomposition)
         lock.unlock()
-        return result
+        return (input, decomposition)
+    }
+
+    /// The model input of `image`: [4, height, width] in [-1, 1].
+    private func inputTensor(_ image: RGBAImage) -> Tensor {
+        let input = Tensor(uninitializedChannels: 4, height: image.height, width: image.width)
+        modelInput(from: image, into: input.data)
+        return input
     }
 }

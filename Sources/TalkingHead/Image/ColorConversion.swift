@@ -26,16 +26,18 @@ func modelInput(from image: RGBAImage, into out: UnsafeMutablePointer<Float>) {
     image.pixels.withUnsafeBufferPointer { px in
         rgb.withUnsafeBufferPointer { rgb in
             alpha.withUnsafeBufferPointer { alpha in
-                for i in 0..<plane {
-                    let a = px[4 * i + 3]
-                    if a == 0 {
-                        out[i] = rgb[0]; out[plane + i] = rgb[0]; out[2 * plane + i] = rgb[0]
-                        out[3 * plane + i] = alpha[0]
-                    } else {
-                        out[i] = rgb[Int(px[4 * i])]
-                        out[plane + i] = rgb[Int(px[4 * i + 1])]
-                        out[2 * plane + i] = rgb[Int(px[4 * i + 2])]
-                        out[3 * plane + i] = alpha[Int(a)]
+                parallelRanges(plane) { r in
+                    for i in r {
+                        let a = px[4 * i + 3]
+                        if a == 0 {
+                            out[i] = rgb[0]; out[plane + i] = rgb[0]; out[2 * plane + i] = rgb[0]
+                            out[3 * plane + i] = alpha[0]
+                        } else {
+                            out[i] = rgb[Int(px[4 * i])]
+                            out[plane + i] = rgb[Int(px[4 * i + 1])]
+                            out[2 * plane + i] = rgb[Int(px[4 * i + 2])]
+                            out[3 * plane + i] = alpha[Int(a)]
+                        }
                     }
                 }
             }
