@@ -188,6 +188,7 @@ if args.contains("--layers") {
     // (cin, cout, size, k, s, upsampledChannels)
     var shapes: [(Int, Int, Int, Int, Int, Int)] = [(16, 32, 512, 3, 1, 0), (32, 64, 512, 4, 2, 0), (96, 32, 512, 3, 1, 64), (192, 64, 256, 3, 1, 128),
         (384, 128, 128, 3, 1, 256), (128, 64, 256, 3, 1, 0), (256, 128, 128, 3, 1, 0), (64, 128, 256, 4, 2, 0), (256, 256, 64, 3, 1, 0), (512, 512, 32, 3, 1, 0), (512, 512, 16, 3, 1, 0)]
+    if let v = option("--bands-per-core").flatMap({ Int($0) }) { separableBandsPerCore = v }
     // --shape cin,cout,size,k,s,upsampled: that layer alone (for a profiler).
     if let v = option("--shape")?.split(separator: ",").compactMap({ Int($0) }), v.count == 6 {
         shapes = [(v[0], v[1], v[2], v[3], v[4], v[5])]
