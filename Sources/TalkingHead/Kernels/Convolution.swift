@@ -765,7 +765,8 @@ nonisolated(unsafe) var separableBandsPerCore = 2
 /// Whether `separableConv2d` may use `th_gemm_packed` (AVX-512) instead of OpenBLAS for its
 /// pointwise products, and from how many input channels (`PointwiseWeights` packs the weights
 /// for it when they load; benchmarks and tests switch it).
-/// Measured on the 2-core AMD EPYC of Benchmarks/RESULTS.md: per layer (best of 12 interleaved
+/// Measured on the 2-core AMD EPYC of Benchmarks/RESULTS.md with its unpacked predecessor
+/// (`th_gemm_bias`; the packed product is 2% faster again a pose): per layer (best of 12 interleaved
 /// runs) 5-12% faster from 64 input channels up (512->512 @32: 3.03 -> 2.67 ms), slower below
 /// (16->32 @512: 5.2 -> 6.0 ms); whole poses alternating in one process (`--ab`): 3.4% less
 /// time than OpenBLAS everywhere, from 32 inputs 0.9-1.3% less CPU than from 64 (after the
