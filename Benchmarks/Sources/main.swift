@@ -75,7 +75,7 @@ func summary(_ xs: [Double]) -> [String: Double] {
 // {"poses": [[45 numbers], ...]}) or --count random ones. Prints a JSON object.
 if let weights = option("--pipeline") {
     let loadStart = Date()
-    let head = try TalkingHead(weightsDirectory: URL(fileURLWithPath: weights))
+    let head = try TalkingHead(weightsDirectory: URL(fileURLWithPath: weights), configuration: TalkingHead.Configuration(environment: ProcessInfo.processInfo.environment))
     let loadSeconds = Date().timeIntervalSince(loadStart)
     let image: RGBAImage
     if let path = option("--image") {
@@ -158,7 +158,7 @@ if let spec = option("--ab"), let weights = option("--weights") {
         default: fatalError("unknown knob \(parts[0])")
         }
     }
-    let head = try TalkingHead(weightsDirectory: URL(fileURLWithPath: weights))
+    let head = try TalkingHead(weightsDirectory: URL(fileURLWithPath: weights), configuration: TalkingHead.Configuration(environment: ProcessInfo.processInfo.environment))
     let image = try RGBAImage(contentsOf: URL(fileURLWithPath: option("--image") ?? "\(weights)/samples/lambda_00.png"))
     var times = [[Double]](repeating: [], count: values.count)
     var cpu = [[Double]](repeating: [], count: values.count)

@@ -39,6 +39,8 @@ public final class TalkingHead: @unchecked Sendable {
 
     /// The model loaded from the weights folder.
     public let model: Model
+    /// How this instance uses the machine (threads, vector level, ...).
+    public let configuration: Configuration
     /// Side of the square images `pose` returns (and brings its input to): 512 for THA3, 256 for THA v1.
     public let outputSize: Int
 
@@ -61,7 +63,10 @@ public final class TalkingHead: @unchecked Sendable {
     /// configuration of the upstream specs loads.
     /// - Throws: `TalkingHeadError` naming the file and tensor when a file is missing or damaged,
     ///   or naming the folder when it holds neither model (or files of both).
-    public init(weightsDirectory: URL) throws {
+    public init(weightsDirectory: URL, configuration: Configuration = Configuration()) throws {
+        try configuration.validate()
+        self.configuration = configuration
+        configuration.applyToKernels()
         switch try Self.detectModel(weightsDirectory) {
         case .tha3:
             let poser = try Poser(weightsDirectory: weightsDirectory)

@@ -27,6 +27,13 @@ public enum TalkingHeadError: Error, Equatable, CustomStringConvertible, Localiz
     case unknownParameter(name: String)
     /// A problem in a pose CSV file, at a 1-based line and (when known) 1-based column.
     case invalidPoseFile(path: String, line: Int, column: Int?, reason: String)
+    /// A `TalkingHead.Configuration` (or other settings value) field out of its range.
+    case invalidConfiguration(field: String, reason: String)
+    /// A value read from a file, request or packet that is not acceptable. `source` names the
+    /// file, request or packet kind; `field` the key, line or column when known.
+    case invalidInput(source: String, field: String?, reason: String)
+    /// A render stopped by its caller after `done` of `total` frames.
+    case cancelled(done: Int, total: Int)
 
     public var description: String {
         switch self {
@@ -56,6 +63,13 @@ public enum TalkingHeadError: Error, Equatable, CustomStringConvertible, Localiz
         case .invalidPoseFile(let path, let line, let column, let reason):
             if let column { return "\(path):\(line):\(column): \(reason)" }
             return "\(path):\(line): \(reason)"
+        case .invalidConfiguration(let field, let reason):
+            return "configuration '\(field)': \(reason)"
+        case .invalidInput(let source, let field, let reason):
+            if let field { return "\(source): '\(field)': \(reason)" }
+            return "\(source): \(reason)"
+        case .cancelled(let done, let total):
+            return "cancelled after \(done) of \(total) frames"
         }
     }
 

@@ -31,7 +31,8 @@ struct WeightsOption: ParsableArguments {
         guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir), isDir.boolValue else {
             throw ValidationError("weights folder \(dir.path) not found: run `make weights`, or pass --weights DIR")
         }
-        return try TalkingHead(weightsDirectory: dir)
+        let configuration = try TalkingHead.Configuration(environment: ProcessInfo.processInfo.environment)
+        return try TalkingHead(weightsDirectory: dir, configuration: configuration)
     }
 }
 

@@ -396,10 +396,9 @@ struct DepthwiseGeometry {
     func paddedRowsCount(rows: Int) -> Int { ((rows - 1) * s + k) * rowStride }
 }
 
-/// What the CPU offers the C inner loops (CKernels): 2 AVX-512, 1 AVX2 + FMA, 0 neither (the
-/// Swift SIMD loops run). `TALKING_HEAD_PORTABLE=1` forces 0, for comparison; tests set it to
-/// check both paths.
-nonisolated(unsafe) var vectorLevel: Int = ProcessInfo.processInfo.environment["TALKING_HEAD_PORTABLE"] == "1" ? 0 : Int(th_vector_level())
+/// The level the C inner loops (CKernels) run at: 2 AVX-512, 1 AVX2 + FMA, 0 neither (the
+/// Swift SIMD loops run); `Configuration.maxVectorLevel` caps it, tests set it to check each path.
+nonisolated(unsafe) var vectorLevel: Int = VectorLevel.detected.rawValue
 
 /// One channel's deferred instance norm: y = activation(x * scale + shift).
 struct RowNorm {

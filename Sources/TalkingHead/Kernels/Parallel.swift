@@ -2,12 +2,8 @@ import CKernels
 import Dispatch
 import Foundation
 
-/// Number of parallel workers the kernels split their work into: the active cores, or
-/// `TALKING_HEAD_THREADS` when set (the benchmarks compare 1 and 2).
-let workerCount: Int = {
-    if let text = ProcessInfo.processInfo.environment["TALKING_HEAD_THREADS"], let n = Int(text), n > 0 { return n }
-    return max(1, ProcessInfo.processInfo.activeProcessorCount)
-}()
+/// Number of parallel workers the kernels split their work into (`Configuration.threads`).
+nonisolated(unsafe) var workerCount: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
 /// Runs `body(i)` for i in 0..<count on all cores, or in order on the calling thread when
 /// `workerCount` is 1. Blocks until every call returned. The cores are the calling thread and

@@ -66,10 +66,12 @@ final class BufferPool: @unchecked Sendable {
     private var capacity: [UnsafeMutablePointer<Float>: Int] = [:]
     private var liveBytes = 0
     private var peakLive = 0
-    let capacityBytes: Int = {
-        if let text = ProcessInfo.processInfo.environment["TALKING_HEAD_POOL_MB"], let mb = Int(text), mb >= 0 { return mb << 20 }
-        return 384 << 20
-    }()
+    /// Idle bytes kept for reuse (`Configuration.bufferPoolMegabytes`).
+    var capacityBytes: Int {
+        get { lock.lock(); defer { lock.unlock() }; return capacity_ }
+        set { lock.lock(); capacity_ = newValue; lock.unlock() }
+    }
+    private var capacity_ = 384 << 20
 
     /// Bytes handed out and not yet given back, and the most there ever were (benchmarks).
     var statistics: (live: Int, peakLive: Int, idle: Int) {
@@ -87,8 +89,8 @@ final class BufferPool: @unchecked Sendable {
     /// (`madvise`; Debian's default THP mode only gives them to regions that ask): fewer TLB
     /// misses on the strided rows of the 512x512 activations. Measured on the 2-core AMD EPYC,
     /// three process-alternating runs: 2-4% less time per pose, peak RSS unchanged (245 MB).
-    /// `TALKING_HEAD_HUGE_PAGES=0` turns it off (for comparison).
-    nonisolated(unsafe) static var hugePages = ProcessInfo.processInfo.environment["TALKING_HEAD_HUGE_PAGES"] != "0"
+    /// `Configuration.hugePages` turns it off (for comparison).
+    nonisolated(unsafe) static var hugePages = true
 
     /// The size a buffer for `count` floats really has: counts above 4096 are rounded up to
     /// one of 8 sizes per power of two (at most 12.5% more), so a buffer freed by one shape
@@ -145,7 +147,7 @@ final class BufferPool: @unchecked Sendable {
         if Self.poison { p.update(repeating: .nan, count: size) }
         lock.lock()
         liveBytes -= size * 4
-        if idleBytes + size * 4 <= capacityBytes {
+        if idleBytes + size * 4 <= capacity_ {
             idle[size, default: []].append(p)
             idleBytes += size * 4
             lock.unlock()
