@@ -103,8 +103,7 @@ public final class TalkingHead: @unchecked Sendable {
             throw TalkingHeadError.invalidWeights(
                 path: dir.path, key: nil,
                 reason: "holds neither the THA3 weights (\(Poser.File.allCases.map(\.rawValue).joined(separator: ", "))) "
-                    + "nor the THA v1 weights (\(V1Poser.File.allCases.map(\.rawValue).joined(separator: ", "))); "
-                    + "run `make weights`, or convert THA v1 checkpoints with `python3 Weights/convert.py FOLDER OUTPUT_DIR`")
+                    + "nor the THA v1 weights (\(V1Poser.File.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
     }
 

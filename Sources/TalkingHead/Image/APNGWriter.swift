@@ -104,6 +104,14 @@ public final class APNGWriter {
         finished = true
     }
 
+    /// Drops the unfinished animation: its temporary file is removed, nothing is renamed.
+    public func abandon() {
+        guard !finished else { return }
+        finished = true
+        try? handle.close()
+        try? FileManager.default.removeItem(at: temporary)
+    }
+
     private func nextSequence() -> UInt32 {
         defer { sequence += 1 }
         return sequence

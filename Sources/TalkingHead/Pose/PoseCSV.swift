@@ -73,23 +73,10 @@ public struct PoseSequence: Sendable {
             }
             var pose = PoseParameters()
             for (i, cell) in cells.enumerated() {
-                let text = cell.trimmingCharacters(in: .whitespaces)
                 guard let p = columns[i] else { continue }
-                guard let value = Float(text) else {
-                    throw fail(lineIndex + 1, i + 1, "\"\(text)\" is not a number (column \(p.rawValue))")
-                }
-                guard value.isFinite else {
-                    throw fail(lineIndex + 1, i + 1, "\"\(text)\" is not a finite number (column \(p.rawValue))")
-                }
-                let range = p.range
-                if !range.contains(value) {
-                    guard clamp else {
-                        throw fail(lineIndex + 1, i + 1,
-                                   "\"\(text)\" is outside the range \(range.lowerBound)...\(range.upperBound) of \(p.rawValue) (use --clamp to clamp)")
-                    }
-                    pose[p] = min(max(value, range.lowerBound), range.upperBound)
-                } else {
-                    pose[p] = value
+                switch p.checkedValue(parsing: String(cell), clamp: clamp) {
+                case .success(let value): pose[p] = value
+                case .failure(let problem): throw fail(lineIndex + 1, i + 1, problem.description)
                 }
             }
             poses.append(pose)
