@@ -9,7 +9,7 @@ SUDO          := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 FIXTURES      := Tests/FidelityTests/Generated
 DEMO_OUT      ?= demo
 
-.PHONY: all deps weights build fixtures reference test check test-python test-swift test-cli test-example demo bench sanitize fuzz clean
+.PHONY: all deps weights build fixtures reference test check test-python test-swift test-swift-fast test-cli test-example demo bench sanitize fuzz clean
 
 # Each area (server, speech, capture, ...) adds its apt packages and test steps in mk/AREA.mk:
 #   APT_PACKAGES += ...   CHECK_TARGETS += ... (fast, committed data only)   TEST_TARGETS += ...
@@ -56,6 +56,11 @@ test-swift: deps weights fixtures
 	swift build $(TEST_FLAGS) --build-tests
 	TALKING_HEAD_WEIGHTS=$(CURDIR)/Weights bash Scripts/swift_test.sh
 
+## The Swift tests that need no reference fixtures (the fast tier of `make check`).
+test-swift-fast: deps weights
+	swift build $(TEST_FLAGS) --build-tests
+	TALKING_HEAD_WEIGHTS=$(CURDIR)/Weights bash Scripts/swift_test.sh --skip FidelityTests
+
 ## The command line on bad inputs (clear message, non-zero exit) and on the sample CSVs.
 test-cli: deps weights
 	swift build $(TEST_FLAGS) --product talking-head
@@ -73,7 +78,7 @@ test-example: deps weights
 test: deps weights fixtures test-python test-cli test-example test-swift $(TEST_TARGETS)
 
 ## The fast tier: committed data and the converted weights only, no PyTorch reference.
-check: deps weights test-python test-cli $(CHECK_TARGETS)
+check: deps weights test-python test-cli test-swift-fast $(CHECK_TARGETS)
 
 ## Render a short animation of a sample character.
 demo: deps weights build
@@ -91,7 +96,7 @@ fuzz: deps
 	bash Scripts/fuzz.sh $(or $(FUZZ_SECONDS),60)
 
 bench: deps weights
-	swift run $(TEST_FLAGS) TalkingHeadBenchmarks
+	cd Benchmarks && swift run $(TEST_FLAGS) TalkingHeadBenchmarks
 
 clean:
 	rm -rf .build

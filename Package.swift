@@ -48,8 +48,6 @@ var executables: [Target] {
                 "TalkingHead",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ] + speechCLIDependencies + serverCLIDependencies),
-        .executableTarget(
-            name: "TalkingHeadBenchmarks", dependencies: ["TalkingHead"], path: "Benchmarks/Sources"),
     ]
 }
 
@@ -57,13 +55,17 @@ var executables: [Target] {
 
 var tests: [Target] {
     [
+        // Helpers shared by the test targets: PRNG, PNG chunks, temporary folders, differences.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         // Kernels against naive loops and against PyTorch fixtures (committed, small).
         .testTarget(name: "KernelTests", dependencies: ["TalkingHead", "CKernels"],
                     exclude: ["Fixtures"]),
         // Loading: safetensors reader on tiny generated files, malformed ones included.
-        .testTarget(name: "LoadingTests", dependencies: ["TalkingHead"]),
+        .testTarget(name: "LoadingTests", dependencies: ["TalkingHead", "TestSupport"]),
         // Images, pose parameters, CSV.
-        .testTarget(name: "IOTests", dependencies: ["TalkingHead"]),
+        .testTarget(name: "IOTests", dependencies: ["TalkingHead", "TestSupport"]),
+        // Rendering sequences through the library (sinks, cancellation, streams), real weights.
+        .testTarget(name: "RenderingTests", dependencies: ["TalkingHead", "TestSupport"]),
         // Networks and the whole pipeline against the upstream implementation, real weights.
         .testTarget(name: "FidelityTests", dependencies: ["TalkingHead"]),
         // THA v1: networks and chain vs upstream random-weight fixtures (Tests/Fixtures/tha1,

@@ -13,6 +13,6 @@ make weights
 bash Scripts/setup_reference.sh .venv-ref
 .venv-ref/bin/python -c "import onnxruntime, onnx" 2>/dev/null ||
   .venv-ref/bin/pip install -q --disable-pip-version-check onnx==1.23.2 onnxruntime==1.32.0 onnxscript==0.7.2
-swift build -c release -Xswiftc -enable-testing --product TalkingHeadBenchmarks
+(cd Benchmarks && swift build -c release -Xswiftc -enable-testing)
 swift build -c release -Xswiftc -enable-testing --product talking-head
 .venv-ref/bin/python Benchmarks/side_by_side.py "$@"

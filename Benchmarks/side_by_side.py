@@ -26,7 +26,7 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BENCH = os.path.join(ROOT, ".build/release/TalkingHeadBenchmarks")
+BENCH = os.path.join(ROOT, "Benchmarks/.build/release/TalkingHeadBenchmarks")
 CLI = os.path.join(ROOT, ".build/release/talking-head")
 NAMES_RANGES = None
 

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import TalkingHead
+import TestSupport
 
 final class APNGTests: XCTestCase {
     func be32(_ d: Data, _ at: Int) -> UInt32 {
@@ -10,26 +11,16 @@ final class APNGTests: XCTestCase {
 
     /// Rebuilds frame `k` of an APNG as a standalone PNG (IHDR + its image data as IDAT).
     func standalonePNG(_ chunks: [(type: String, data: Data)], frame k: Int) -> Data {
-        func chunk(_ type: String, _ data: Data) -> Data {
-            var out = Data()
-            let n = UInt32(data.count)
-            out.append(contentsOf: [UInt8(n >> 24), UInt8(n >> 16 & 255), UInt8(n >> 8 & 255), UInt8(n & 255)])
-            let body = Data(type.utf8) + data
-            out.append(body)
-            let c = crc32(body)
-            out.append(contentsOf: [UInt8(c >> 24), UInt8(c >> 16 & 255), UInt8(c >> 8 & 255), UInt8(c & 255)])
-            return out
-        }
-        var png = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
-        png.append(chunk("IHDR", chunks.first { $0.type == "IHDR" }!.data))
+        var png = pngSignature
+        png.append(pngChunk("IHDR", chunks.first { $0.type == "IHDR" }!.data))
         var frame = -1
         for c in chunks {
             if c.type == "fcTL" { frame += 1; continue }
             guard frame == k else { continue }
-            if c.type == "IDAT" { png.append(chunk("IDAT", c.data)) }
-            if c.type == "fdAT" { png.append(chunk("IDAT", c.data.dropFirst(4))) }
+            if c.type == "IDAT" { png.append(pngChunk("IDAT", c.data)) }
+            if c.type == "fdAT" { png.append(pngChunk("IDAT", c.data.dropFirst(4))) }
         }
-        png.append(chunk("IEND", Data()))
+        png.append(pngChunk("IEND", Data()))
         return png
     }
 

@@ -1,17 +1,9 @@
 import Foundation
 import XCTest
 @testable import TalkingHead
+import TestSupport
 
-final class ImageTests: XCTestCase {
-    var dir: URL!
-
-    override func setUpWithError() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString)
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: dir) }
-
+final class ImageTests: TemporaryDirectoryTestCase {
     func randomImage(_ w: Int, _ h: Int) throws -> RGBAImage {
         var rng = SystemRandomNumberGenerator()
         return try RGBAImage(width: w, height: h, pixels: (0..<(w * h * 4)).map { _ in UInt8.random(in: 0...255, using: &rng) })
@@ -122,24 +114,11 @@ final class ImageTests: XCTestCase {
 /// (filter byte + samples), compressed with stored (uncompressed) deflate blocks.
 func makePNG(width: Int, height: Int, colorType: UInt8, rows: [[UInt8]]) -> Data {
     func be32(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8(v >> 16 & 255), UInt8(v >> 8 & 255), UInt8(v & 255)] }
-    func crc(_ bytes: [UInt8]) -> UInt32 {
-        var c: UInt32 = 0xFFFF_FFFF
-        for b in bytes {
-            c ^= UInt32(b)
-            for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
-        }
-        return c ^ 0xFFFF_FFFF
-    }
-    func chunk(_ type: String, _ data: [UInt8]) -> [UInt8] {
-        let body = Array(type.utf8) + data
-        return be32(UInt32(data.count)) + body + be32(crc(body))
-    }
     let raw = rows.flatMap { $0 }
     var a: UInt32 = 1, b: UInt32 = 0
     for x in raw { a = (a + UInt32(x)) % 65521; b = (b + a) % 65521 }
     let len = UInt16(raw.count)
     let zlib: [UInt8] = [0x78, 0x01, 1, UInt8(len & 255), UInt8(len >> 8), UInt8(~len & 255), UInt8(~len >> 8)] + raw + be32(b << 16 | a)
     let ihdr = be32(UInt32(width)) + be32(UInt32(height)) + [8, colorType, 0, 0, 0]
-    let bytes: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + chunk("IHDR", ihdr) + chunk("IDAT", zlib) + chunk("IEND", [])
-    return Data(bytes)
+    return pngSignature + pngChunk("IHDR", Data(ihdr)) + pngChunk("IDAT", Data(zlib)) + pngChunk("IEND", Data())
 }

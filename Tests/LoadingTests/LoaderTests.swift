@@ -1,18 +1,10 @@
 import Foundation
 import XCTest
 @testable import TalkingHead
+import TestSupport
 
 /// The safetensors reader and WeightStore on tiny files written here, malformed ones included.
-final class LoaderTests: XCTestCase {
-    var dir: URL!
-
-    override func setUpWithError() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString)
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: dir) }
-
+final class LoaderTests: TemporaryDirectoryTestCase {
     /// A file with a hand-written header and `dataBytes` bytes of data.
     func file(_ name: String, header: String, dataBytes: Int = 0, lengthField: UInt64? = nil) throws -> URL {
         var h = Data(header.utf8)

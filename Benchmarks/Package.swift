@@ -1,0 +1,19 @@
+// swift-tools-version:5.9
+import PackageDescription
+
+// The benchmarks: kernels, layers and whole poses, with tuning knobs (internal API, hence
+// `@testable import`: build with -Xswiftc -enable-testing). Not a product of the main package,
+// so a plain `swift build -c release` there builds without it.
+//
+//   cd Benchmarks && swift build -c release -Xswiftc -enable-testing   (or `make bench`)
+
+let package = Package(
+    name: "TalkingHeadBenchmarks",
+    dependencies: [.package(name: "TalkingHead", path: "..")],
+    targets: [
+        .executableTarget(
+            name: "TalkingHeadBenchmarks",
+            dependencies: [.product(name: "TalkingHead", package: "TalkingHead")],
+            path: "Sources"),
+    ]
+)
