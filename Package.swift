@@ -71,6 +71,8 @@ var tests: [Target] {
         // THA v1: networks and chain vs upstream random-weight fixtures (Tests/Fixtures/tha1,
         // committed, read via #filePath), loading, a full-size random-weight model.
         .testTarget(name: "V1Tests", dependencies: ["TalkingHead"]),
+        // Animator (seeded motion, blinks, mouth, capture), settings and emotion presets.
+        .testTarget(name: "AnimationTests", dependencies: ["TalkingHead"]),
     ]
 }
 
