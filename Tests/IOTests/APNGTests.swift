@@ -50,8 +50,8 @@ final class APNGTests: XCTestCase {
         let fctl = chunks.first { $0.type == "fcTL" }!.data
         XCTAssertEqual(be32(fctl, 4), 9)
         XCTAssertEqual(be32(fctl, 8), 7)
-        XCTAssertEqual(fctl[fctl.startIndex + 20], 0, "delay numerator high byte")
-        XCTAssertEqual(fctl[fctl.startIndex + 21], 40, "40 ms per frame at 25 fps")
+        // 25 fps stored exactly: a delay of 1/25 s (delay_num 1, delay_den 25).
+        XCTAssertEqual(Array(fctl[(fctl.startIndex + 20)..<(fctl.startIndex + 24)]), [0, 1, 0, 25], "1/25 s per frame at 25 fps")
         // The default image is frame 0, so non-APNG viewers show the first frame.
         XCTAssertEqual(try RGBAImage(pngData: data), frames[0])
         for k in 0..<3 {

@@ -1,50 +1,47 @@
 import Foundation
 
 /// Writes an animated PNG (APNG) frame by frame: each frame is encoded as a PNG by libpng, and
-/// its image data is re-wrapped as APNG frame chunks (`fcTL` + `IDAT`/`fdAT`). Frames stream to
-/// a temporary file beside the target, renamed into place by `finish()`: an interrupted render
-/// never leaves a file that looks complete.
+/// its image data is re-wrapped as APNG frame chunks (`fcTL` + `IDAT`/`fdAT`). Frames stream
+/// through an `OutputFile`: to a temporary file renamed into place by `finish()` (an
+/// interrupted render never leaves a file that looks complete, and an earlier animation stays
+/// until the new one is whole), or in place for a device or FIFO.
 public final class APNGWriter {
     public let url: URL
     public let width: Int
     public let height: Int
     public let frameCount: Int
-    private let delayNumerator: UInt16
-    private let delayDenominator: UInt16
-    private let temporary: URL
-    private let handle: FileHandle
+    /// The frame rate, stored exactly as each frame's delay (`seconds / frames`).
+    public let frameRate: FrameRate
+    private let file: OutputFile
     private var written = 0
     private var sequence: UInt32 = 0
     private var finished = false
 
-    /// Starts an animation of `frameCount` frames of `width` x `height` at `fps` frames per
-    /// second, looping forever.
-    public init(url: URL, width: Int, height: Int, frameCount: Int, fps: Double) throws {
-        precondition(frameCount > 0 && fps > 0)
+    /// Starts an animation of `frameCount` frames of `width` x `height` at `frameRate`,
+    /// looping forever.
+    /// - Throws: `TalkingHeadError.io` when the file cannot be created (see `OutputFile`).
+    public init(url: URL, width: Int, height: Int, frameCount: Int, frameRate: FrameRate) throws {
+        guard frameCount > 0, width > 0, height > 0 else {
+            throw TalkingHeadError.invalidInput(source: url.path, field: nil,
+                reason: "an animation needs at least one frame of at least 1x1 (got \(frameCount) of \(width)x\(height))")
+        }
         self.url = url
         self.width = width
         self.height = height
         self.frameCount = frameCount
-        // Delay as a fraction of a second: fps given to 1/1000.
-        let millis = max(1, Int((1000 / fps).rounded()))
-        delayNumerator = UInt16(min(millis, 65535))
-        delayDenominator = 1000
-        temporary = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
-        guard FileManager.default.createFile(atPath: temporary.path, contents: nil),
-              let h = FileHandle(forWritingAtPath: temporary.path) else {
-            throw TalkingHeadError.io(path: url.path, reason: "cannot create the animation file")
-        }
-        handle = h
+        self.frameRate = frameRate
+        file = try OutputFile(url: url)
         try write(Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]))
     }
 
-    deinit {
-        if !finished {
-            try? handle.close()
-            try? FileManager.default.removeItem(at: temporary)
-        }
+    /// Starts an animation at `fps` frames per second.
+    /// - Throws: `TalkingHeadError.invalidInput` when `fps` cannot be stored exactly (see
+    ///   `FrameRate`), or `.io` when the file cannot be created.
+    public convenience init(url: URL, width: Int, height: Int, frameCount: Int, fps: Double) throws {
+        try self.init(url: url, width: width, height: height, frameCount: frameCount, frameRate: FrameRate(fps))
     }
+
+    deinit { abandon() }
 
     /// Appends the next frame.
     public func append(_ frame: RGBAImage) throws {
@@ -71,8 +68,8 @@ public final class APNGWriter {
         fctl.appendBE(UInt32(height))
         fctl.appendBE(UInt32(0))
         fctl.appendBE(UInt32(0))
-        fctl.appendBE(delayNumerator)
-        fctl.appendBE(delayDenominator)
+        fctl.appendBE(frameRate.seconds)  // delay_num: seconds ...
+        fctl.appendBE(frameRate.frames)  // delay_den: ... per this many frames
         fctl.append(0)  // dispose: none
         fctl.append(0)  // blend: source (frames replace, transparency kept)
         try writeChunk("fcTL", fctl)
@@ -95,21 +92,15 @@ public final class APNGWriter {
             throw TalkingHeadError.io(path: url.path, reason: "animation has \(written) of \(frameCount) frames")
         }
         try writeChunk("IEND", Data())
-        do { try handle.close() } catch {
-            throw TalkingHeadError.io(path: url.path, reason: "cannot write: \(error.localizedDescription)")
-        }
-        if rename(temporary.path, url.path) != 0 {
-            throw TalkingHeadError.io(path: url.path, reason: "cannot write: \(String(cString: strerror(errno)))")
-        }
         finished = true
+        try file.commit()
     }
 
     /// Drops the unfinished animation: its temporary file is removed, nothing is renamed.
     public func abandon() {
         guard !finished else { return }
         finished = true
-        try? handle.close()
-        try? FileManager.default.removeItem(at: temporary)
+        file.abandon()
     }
 
     private func nextSequence() -> UInt32 {
@@ -117,11 +108,7 @@ public final class APNGWriter {
         return sequence
     }
 
-    private func write(_ data: Data) throws {
-        do { try handle.write(contentsOf: data) } catch {
-            throw TalkingHeadError.io(path: url.path, reason: "cannot write: \(error.localizedDescription)")
-        }
-    }
+    private func write(_ data: Data) throws { try file.write(data) }
 
     private func writeChunk(_ type: String, _ data: Data) throws {
         var out = Data()

@@ -31,18 +31,11 @@ public struct RGBAImage: Equatable, Sendable {
 
     /// Reads a PNG file (any kind libpng reads: grey, palette, 16-bit, with or without alpha),
     /// converted to 8-bit RGBA.
-    /// - Throws: `TalkingHeadError.fileNotFound` or `.unreadableImage`, naming the file.
+    /// - Throws: `TalkingHeadError.fileNotFound`, `.io` ("is a directory", ...) or
+    ///   `.unreadableImage`, naming the file.
     public init(contentsOf url: URL) throws {
-        let path = url.path
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue else {
-            throw TalkingHeadError.fileNotFound(path: path)
-        }
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw TalkingHeadError.io(path: path, reason: "cannot read: \(error.localizedDescription)")
-        }
-        try self.init(pngData: data, name: path)
+        let data = try InputFile.read(url)
+        try self.init(pngData: data, name: url.path)
     }
 
     /// Decodes PNG bytes; `name` identifies them in errors.
@@ -56,12 +49,12 @@ public struct RGBAImage: Equatable, Sendable {
         try PNGCodec.encode(width: width, height: height, pixels: pixels, name: "<memory>")
     }
 
-    /// Writes the image as a PNG: to a temporary file in the same folder, then renamed, so a
-    /// reader never sees a half-written file.
+    /// Writes the image as a PNG through `OutputFile`: a regular file is replaced atomically
+    /// (a reader never sees a half-written file), a device or FIFO written in place.
     /// - Throws: `TalkingHeadError.unwritableImage` or `.io`, naming the path.
     public func write(to url: URL) throws {
         let data = try PNGCodec.encode(width: width, height: height, pixels: pixels, name: url.path)
-        try writeAtomically(data, to: url)
+        try OutputFile.write(data, to: url)
     }
 
     /// Centre-crops to a square and resizes to `size` x `size` the way upstream
@@ -88,33 +81,4 @@ public struct RGBAImage: Equatable, Sendable {
         }
         return RGBAImage(width: width, height: height, pixels: out, hasAlpha: false)
     }
-}
-
-/// Writes `data` to a temporary name beside `url`, then renames it into place: a failed write
-/// (full disk, missing folder) leaves neither a partial file nor the temporary one. Errors carry
-/// the system's reason (strerror).
-func writeAtomically(_ data: Data, to url: URL) throws {
-    let dir = url.deletingLastPathComponent()
-    let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
-    func fail(_ what: String) -> TalkingHeadError {
-        let reason = String(cString: strerror(errno))
-        unlink(tmp.path)
-        return TalkingHeadError.io(path: url.path, reason: "cannot write (\(what)): \(reason)")
-    }
-    let fd = open(tmp.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-    guard fd >= 0 else {
-        throw TalkingHeadError.io(path: url.path, reason: "cannot create the file: \(String(cString: strerror(errno)))")
-    }
-    let ok = data.withUnsafeBytes { raw -> Bool in
-        var offset = 0
-        while offset < raw.count {
-            let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
-            if n < 0 { if errno == EINTR { continue }; return false }
-            offset += n
-        }
-        return true
-    }
-    if !ok { let e = fail("data"); close(fd); throw e }
-    if close(fd) != 0 { throw fail("close") }
-    if rename(tmp.path, url.path) != 0 { throw fail("rename") }
 }
