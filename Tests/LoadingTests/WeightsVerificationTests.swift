@@ -30,42 +30,55 @@ final class WeightsVerificationTests: XCTestCase {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString)
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("samples"), withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let net = dir.appendingPathComponent("net.safetensors")
+        // The editor under test, and the four other networks the manifest must list too.
+        let net = dir.appendingPathComponent("editor.safetensors")
         try writeSafeTensors([("a", [2, 3], [1, 2, 3, 4, 5, 6]), ("b", [4], [0, 0, 0, 1])], to: net)
+        var others: [String: Any] = [:]
+        for name in Poser.File.allCases.map(\.rawValue) where name != net.lastPathComponent {
+            let url = dir.appendingPathComponent(name)
+            try writeSafeTensors([("c", [1], [1])], to: url)
+            others[name] = try sha256Hex(Data(contentsOf: url))
+        }
         let png = dir.appendingPathComponent("samples/x.png")
         try Data("not really a png".utf8).write(to: png)
         func manifest(tensors: Int, floats: Int, netSHA: String? = nil) throws {
             let netDigest = try netSHA ?? sha256Hex(Data(contentsOf: net))
             let pngDigest = try sha256Hex(Data(contentsOf: png))
+            var files = others
+            files[net.lastPathComponent] = ["sha256": netDigest, "tensors": tensors, "floats": floats]
             let m: [String: Any] = [
                 "format_version": 1,
-                "files": ["net.safetensors": ["sha256": netDigest,
-                                              "tensors": tensors, "floats": floats]],
+                "model": "tha3",
+                "files": files,
                 "samples": ["samples/x.png": pngDigest],
                 "sample_docs": [String: Any](),
             ]
             try JSONSerialization.data(withJSONObject: m).write(to: dir.appendingPathComponent("manifest.json"))
         }
+        func entry(_ url: URL, _ report: WeightsVerification) -> WeightsVerification.Entry? {
+            report.entries.first { $0.path == url.path }
+        }
         try manifest(tensors: 2, floats: 10)
         var report = try TalkingHead.verifyWeights(directory: dir)
         XCTAssertTrue(report.ok, "\(report.entries)")
-        XCTAssertEqual(report.entries.map(\.detail), ["ok (2 tensors, 10 floats)", "ok"])
+        XCTAssertEqual(report.entries.count, 6)
+        XCTAssertEqual(entry(net, report)?.detail, "ok (2 tensors, 10 floats)")
+        XCTAssertEqual(entry(png, report)?.detail, "ok")
 
         try manifest(tensors: 3, floats: 10)
         report = try TalkingHead.verifyWeights(directory: dir)
         XCTAssertFalse(report.ok)
-        XCTAssertEqual(report.entries[0].detail, "2 tensors, the manifest says 3")
+        XCTAssertEqual(entry(net, report)?.detail, "2 tensors, the manifest says 3")
 
         try manifest(tensors: 2, floats: 10, netSHA: String(repeating: "0", count: 64))
         report = try TalkingHead.verifyWeights(directory: dir)
-        XCTAssertTrue(report.entries[0].detail.hasPrefix("SHA-256 is "), report.entries[0].detail)
+        XCTAssertTrue(entry(net, report)?.detail.hasPrefix("SHA-256 is ") == true, "\(report.entries)")
 
         try manifest(tensors: 2, floats: 10)
         try FileManager.default.removeItem(at: png)
         report = try TalkingHead.verifyWeights(directory: dir)
-        XCTAssertEqual(report.entries.map(\.ok), [true, false])
-        XCTAssertEqual(report.entries[1].path, png.path)
-        XCTAssertEqual(report.entries[1].detail, "missing")
+        XCTAssertEqual(report.entries.filter { !$0.ok }.map(\.path), [png.path])
+        XCTAssertEqual(entry(png, report)?.detail, "missing")
 
         try Data("{".utf8).write(to: dir.appendingPathComponent("manifest.json"))
         XCTAssertThrowsError(try TalkingHead.verifyWeights(directory: dir)) {

@@ -31,16 +31,7 @@ struct SafeTensorsFile {
 
     init(contentsOf url: URL) throws {
         let path = url.path
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw TalkingHeadError.fileNotFound(path: path)
-        }
-        let data: Data
-        do {
-            data = try Data(contentsOf: url, options: .alwaysMapped)
-        } catch {
-            throw TalkingHeadError.io(path: path, reason: "cannot read: \(error.localizedDescription)")
-        }
-        try self.init(data: data, path: path)
+        try self.init(data: try InputFile.read(url, mapped: true), path: path)
     }
 
     init(data: Data, path: String) throws {
@@ -126,6 +117,8 @@ struct SafeTensorsFile {
     }
 
     /// The values of tensor `key`, copied into an aligned flat tensor.
+    /// - Throws: `invalidWeights` naming the key and the element when a value is NaN or infinite
+    ///   (damaged weights would otherwise render garbage without an error).
     func tensor(_ key: String) throws -> Tensor {
         guard let e = entries[key] else { throw TalkingHeadError.missingTensor(path: path, key: key) }
         let count = (e.end - e.begin) / 4
@@ -137,8 +130,28 @@ struct SafeTensorsFile {
         #if _endian(big)
         for i in 0..<count { t.data[i] = Float(bitPattern: UInt32(littleEndian: t.data[i].bitPattern)) }
         #endif
+        if let bad = firstNonFinite(t.data, count: count) {
+            throw TalkingHeadError.invalidWeights(
+                path: path, key: key, reason: "element \(bad) of \(count) is \(t.data[bad]) (weights must be finite; damaged file? run `talking-head weights verify`)")
+        }
         return t
     }
+}
+
+/// The index of the first NaN or infinity among `count` floats: the largest magnitude bits of
+/// each block of 4096 (a vectorised max; 3 ms for the 14.5 M floats of THA3 on this CPU), a
+/// closer look only in a block that has one.
+func firstNonFinite(_ p: UnsafePointer<Float>, count: Int) -> Int? {
+    let raw = UnsafeRawPointer(p).assumingMemoryBound(to: UInt32.self)
+    var i = 0
+    while i < count {
+        let end = min(count, i + 4096)
+        var largest: UInt32 = 0
+        for j in i..<end { largest = max(largest, raw[j] & 0x7FFF_FFFF) }
+        if largest >= 0x7F80_0000 { return (i..<end).first { !p[$0].isFinite } }
+        i = end
+    }
+    return nil
 }
 
 /// Writes F32 tensors as a safetensors file (tests and tools).
@@ -160,9 +173,5 @@ func writeSafeTensors(_ tensors: [(key: String, shape: [Int], values: [Float])],
     for t in tensors {
         t.values.withUnsafeBytes { out.append(contentsOf: $0) }
     }
-    do {
-        try out.write(to: url, options: .atomic)
-    } catch {
-        throw TalkingHeadError.io(path: url.path, reason: "cannot write: \(error.localizedDescription)")
-    }
+    try OutputFile.write(out, to: url)
 }
