@@ -22,6 +22,22 @@ PASS=0; FAIL=0
 SAMPLE="$WEIGHTS/samples/crypko_00.png"
 printf 'head_x,mouth_aaa\n0.1,0.5\n' > "$T/ok.csv"
 
+# check NAME CONDITION...: a post-condition (a test command) that must hold.
+check() {
+  local name="$1"; shift
+  if "$@"; then PASS=$((PASS + 1)); echo "ok   $name"; else FAIL=$((FAIL + 1)); echo "FAIL $name: [ $* ] does not hold"; fi
+}
+# succeed NAME -- COMMAND...: exit 0 expected.
+succeed() {
+  local name="$1"; shift; shift
+  local out rc
+  out=$("$@" 2>&1); rc=$?
+  if [ "$rc" -eq 0 ]; then PASS=$((PASS + 1)); echo "ok   $name"; else
+    FAIL=$((FAIL + 1)); echo "FAIL $name: exit $rc; output:"; sed 's/^/     /' <<<"$out" | head -n 20; fi
+}
+is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ]; }
+no_temporaries() { ! find "$@" -name '.th-*.tmp' | grep -q .; }
+
 # expect NAME EXPECTED_TEXT... -- COMMAND...: non-zero exit < 128, stderr+stdout holding each text.
 expect() {
   local name="$1"; shift
@@ -122,7 +138,7 @@ expect "weights verify, no manifest" "$T/v/manifest.json" -- "$BIN" weights veri
 
 # --- outputs ---
 touch "$T/a-file"
-expect "unwritable output folder (pose)" "$T/a-file/out.png" "Not a directory" -- render "$SAMPLE" -o "$T/a-file/out.png"
+expect "unwritable output folder (pose)" "$T/a-file" "is a file, not a folder" -- render "$SAMPLE" -o "$T/a-file/out.png"
 expect "unwritable output folder (animate)" "$T/a-file/frames" "is a file, not a folder" -- "$BIN" animate "$SAMPLE" "$T/ok.csv" -o "$T/a-file/frames" --weights "$WEIGHTS"
 mkdir -p "$TINY"
 if mount -t tmpfs -o size=64k tmpfs "$TINY" 2>/dev/null; then
@@ -135,6 +151,8 @@ if mount -t tmpfs -o size=64k tmpfs "$TINY" 2>/dev/null; then
 else
   FAIL=$((FAIL + 1)); echo "FAIL full disk: cannot mount a tmpfs here (needs root)"
 fi
+
+source Tests/CLI/hostile_inputs.sh
 
 echo "bad inputs: $PASS passed, $FAIL failed"
 [ "$FAIL" -eq 0 ]

@@ -14,6 +14,10 @@ struct Animate: ParsableCommand {
 
             Frames are written as DIR/000000.png, DIR/000001.png, ... and all of them as the
             animated PNG DIR/animation.png (plays in browsers; transparency kept unless --background).
+            Frame files of an earlier run numbered past this run's last frame are removed, so DIR
+            ends with exactly this run's frames; an earlier DIR/animation.png stays until the new
+            one is complete. If the render fails or is interrupted, DIR keeps the frames written
+            and no animation.png (the earlier one and any earlier frames past them are removed).
             SIGINT or SIGTERM stops the render cleanly after the frame in progress (exit 130 / 143).
             """)
 
@@ -28,8 +32,10 @@ struct Animate: ParsableCommand {
 
     @OptionGroup var weights: WeightsOption
 
-    @Option(help: "Frames per second of DIR/animation.png.")
-    var fps: Double = 25
+    @Option(help: ArgumentHelp(
+        "Frames per second of DIR/animation.png: a number (25, 29.97) or a fraction (30000/1001), in 1/65535...65535; stored exactly.",
+        valueName: "rate"), transform: { try FrameRate(parsing: $0) })
+    var fps: FrameRate = try! FrameRate(frames: 25, seconds: 1)
 
     @Option(help: ArgumentHelp(
         "Composite every frame onto a solid colour (a name: \(RGBColor.named.keys.sorted().joined(separator: ", ")); or #rrggbb), e.g. for chroma keying.",
@@ -48,44 +54,65 @@ struct Animate: ParsableCommand {
     var jobs: Int = 1
 
     func validate() throws {
-        guard fps > 0, fps <= 1000, fps.isFinite else { throw ValidationError("--fps must be in (0, 1000]") }
         guard (1...16).contains(jobs) else { throw ValidationError("--jobs must be in 1...16") }
     }
 
     func run() throws {
         let sequence = try PoseSequence(contentsOf: URL(fileURLWithPath: poses), clamp: clamp)
         let character = try loadCharacter(image)
-        let head = try weights.load()
         let dir = URL(fileURLWithPath: output)
-        try createOutputFolder(dir)
+        try prepareAnimationFolder(dir)
+        let head = try weights.load()
         try renderAnimation(head: head, character: character, poses: sequence.poses, into: dir,
                             fps: fps, options: RenderOptions(framesInFlight: jobs, background: background), quiet: quiet)
     }
+}
+
+/// Creates DIR and checks that DIR/animation.png and the first frame can be written, before
+/// anything is loaded or rendered.
+func prepareAnimationFolder(_ dir: URL) throws {
+    try OutputFolder.create(dir)
+    try OutputFile.checkWritable(dir.appendingPathComponent("animation.png"))
+    try OutputFile.checkWritable(dir.appendingPathComponent(PNGSequenceWriter.fileName(0)))
 }
 
 /// Renders `poses` into DIR/000000.png ... and DIR/animation.png with a progress line, stopping
 /// cleanly on SIGINT/SIGTERM; prints what was written. Shared by the commands that animate.
 func renderAnimation(head: TalkingHead, character: RGBAImage, poses: [PoseParameters], into dir: URL,
                      fps: Double, options: RenderOptions, quiet: Bool) throws {
+    try renderAnimation(head: head, character: character, poses: poses, into: dir, fps: FrameRate(fps),
+                        options: options, quiet: quiet)
+}
+
+/// `renderAnimation` at an exact frame rate. The folder ends with exactly this run's frames:
+/// earlier frames past the last one written are removed, and when the render fails the
+/// earlier animation.png too (it would look like this run's result).
+func renderAnimation(head: TalkingHead, character: RGBAImage, poses: [PoseParameters], into dir: URL,
+                     fps: FrameRate, options: RenderOptions, quiet: Bool) throws {
     let total = poses.count
     let animationURL = dir.appendingPathComponent("animation.png")
-    // An animation.png from an earlier run must not outlive a render that fails: it would
-    // look like this run's result. The new one appears (by rename) only when complete.
-    if FileManager.default.fileExists(atPath: animationURL.path) {
-        do { try FileManager.default.removeItem(at: animationURL) } catch {
-            throw TalkingHeadError.io(path: animationURL.path, reason: "cannot replace: \(error.localizedDescription)")
-        }
-    }
+    try prepareAnimationFolder(dir)
     let progress = ProgressLine(enabled: !quiet && isatty(STDERR_FILENO) != 0)
     let frames = PNGSequenceWriter(directory: dir)
     let interrupt = SignalCancellation()
+    var started = false
     do {
-        let animation = try APNGWriter(url: animationURL, width: head.outputSize, height: head.outputSize, frameCount: total, fps: fps)
+        let animation = try APNGWriter(url: animationURL, width: head.outputSize, height: head.outputSize, frameCount: total, frameRate: fps)
+        started = true
         try head.render(image: character, poses: poses, into: [frames, animation], options: options,
                         cancellation: interrupt.cancellation, progress: progress.update)
     } catch {
         progress.end()
         let done = frames.written
+        // Once frames were being written, the folder keeps exactly them: an earlier run's
+        // animation.png and frames past them would look like this run's result.
+        if started {
+            try? OutputFolder.removeStaleFrames(in: dir, from: done)
+            var st = stat()
+            if lstat(animationURL.path, &st) == 0, st.st_mode & S_IFMT == S_IFREG, unlink(animationURL.path) != 0 {
+                FileHandle.standardError.write(Data("animate: cannot remove the earlier \(animationURL.path): \(String(cString: strerror(errno)))\n".utf8))
+            }
+        }
         if case TalkingHeadError.cancelled = error, let signal = interrupt.received {
             FileHandle.standardError.write(Data("interrupted after \(done) of \(total) frames; \(animationURL.path) was not written\n".utf8))
             throw ExitCode(128 + signal)
@@ -94,5 +121,7 @@ func renderAnimation(head: TalkingHead, character: RGBAImage, poses: [PoseParame
         throw error
     }
     progress.end()
+    let stale = try OutputFolder.removeStaleFrames(in: dir, from: total)
+    if stale > 0 { print("removed \(stale) frame files of an earlier run numbered \(PNGSequenceWriter.fileName(total)) and up") }
     print("wrote \(total) frames to \(dir.path)/\(PNGSequenceWriter.fileName(0)) ... \(PNGSequenceWriter.fileName(total - 1)) and the animation \(animationURL.path) (\(fps) fps)")
 }

@@ -12,7 +12,9 @@ struct Pose: ParsableCommand {
         "A parameter value, NAME=VALUE (repeatable), e.g. --set head_x=0.3 --set mouth_aaa=1.", valueName: "name=value"))
     var settings: [String] = []
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("Output PNG file.", valueName: "file"))
+    @Option(name: .shortAndLong, help: ArgumentHelp(
+        "Output PNG file (its folder is created if needed). A regular file is replaced atomically, a symbolic link's target likewise; a device or FIFO is written in place.",
+        valueName: "file"))
     var output: String
 
     @OptionGroup var weights: WeightsOption
@@ -27,9 +29,12 @@ struct Pose: ParsableCommand {
     func run() throws {
         let params = try poseParameters(from: settings, clamp: clamp)
         let character = try loadCharacter(image)
+        // The output's folder is created and the path checked before anything is loaded.
+        let url = URL(fileURLWithPath: output)
+        try OutputFile.checkWritable(url, createFolder: true)
         let head = try weights.load()
         let frame = try head.pose(image: character, params: params)
-        try frame.write(to: URL(fileURLWithPath: output))
+        try frame.write(to: url)
         print("wrote \(output)")
     }
 }

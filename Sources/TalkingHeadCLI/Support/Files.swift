@@ -9,18 +9,4 @@ func loadCharacter(_ path: String) throws -> RGBAImage {
 }
 
 /// Creates `dir` and its parents; the error names the part of the path that is in the way.
-func createOutputFolder(_ dir: URL) throws {
-    var isDir: ObjCBool = false
-    var ancestor = dir
-    while !FileManager.default.fileExists(atPath: ancestor.path, isDirectory: &isDir), ancestor.path != "/" {
-        ancestor = ancestor.deletingLastPathComponent()
-    }
-    if !isDir.boolValue {
-        throw TalkingHeadError.io(path: dir.path, reason: "cannot create the output folder: \(ancestor.path) is a file, not a folder")
-    }
-    do {
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    } catch {
-        throw TalkingHeadError.io(path: dir.path, reason: "cannot create the output folder: \(error.localizedDescription)")
-    }
-}
+func createOutputFolder(_ dir: URL) throws { try OutputFolder.create(dir) }
