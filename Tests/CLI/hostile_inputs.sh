@@ -21,6 +21,9 @@ check "1 the symlink is still a symlink" test -L "$H/link.png"
 check "1 its target was replaced by the PNG" is_png "$H/target.png"
 mkdir -p "$H/adir"
 expect "1 output is a directory" "$H/adir" "is a directory" -- render "$SAMPLE" -o "$H/adir"
+python3 -c "import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])" "$H/sock"
+expect "1 output is a socket" "$H/sock" "is a socket" -- render "$SAMPLE" -o "$H/sock"
+check "1 the socket is still a socket" test -S "$H/sock"
 check "1 no temporary file left" no_temporaries "$H"
 
 # 2. --fps: refused at parse time with its range, or written exactly; no earlier output lost.
