@@ -45,13 +45,20 @@ public final class APNGWriter {
 
     /// Appends the next frame.
     public func append(_ frame: RGBAImage) throws {
-        guard frame.width == width, frame.height == height else {
-            throw TalkingHeadError.invalidImage(reason: "APNG frame is \(frame.width)x\(frame.height), expected \(width)x\(height)")
+        try append(pngData: try frame.pngData(), width: frame.width, height: frame.height)
+    }
+
+    /// Appends the next frame given as an 8-bit RGBA PNG of `width` x `height`: its zlib
+    /// stream is re-wrapped as is (`IDAT` / `fdAT`), so a frame also written as a PNG file is
+    /// deflated once.
+    public func append(pngData: Data, width frameWidth: Int, height frameHeight: Int) throws {
+        guard frameWidth == width, frameHeight == height else {
+            throw TalkingHeadError.invalidImage(reason: "APNG frame is \(frameWidth)x\(frameHeight), expected \(width)x\(height)")
         }
         guard written < frameCount else {
             throw TalkingHeadError.invalidImage(reason: "APNG already has its \(frameCount) frames")
         }
-        let chunks = Self.chunks(of: try frame.pngData())
+        let chunks = Self.chunks(of: pngData)
         if written == 0 {
             guard let ihdr = chunks.first(where: { $0.type == "IHDR" }) else {
                 throw TalkingHeadError.unwritableImage(path: url.path, reason: "encoder produced no IHDR")

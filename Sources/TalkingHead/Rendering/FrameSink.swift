@@ -30,7 +30,7 @@ public final class PNGSequenceWriter: FrameSink {
     }
 
     public func append(_ frame: RenderedFrame) throws {
-        try frame.image.write(to: url(ofFrame: frame.index))
+        try OutputFile.write(try frame.pngData(), to: url(ofFrame: frame.index))
         written += 1
     }
 
@@ -41,5 +41,7 @@ public final class PNGSequenceWriter: FrameSink {
 }
 
 extension APNGWriter: FrameSink {
-    public func append(_ frame: RenderedFrame) throws { try append(frame.image) }
+    public func append(_ frame: RenderedFrame) throws {
+        try append(pngData: try frame.pngData(), width: frame.image.width, height: frame.image.height)
+    }
 }

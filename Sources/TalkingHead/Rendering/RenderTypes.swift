@@ -43,13 +43,33 @@ public struct RenderOptions: Sendable {
 
 /// One rendered frame of a sequence.
 public struct RenderedFrame: Sendable {
-    /// Position in the sequence, from 0 (plus `firstIndex` of the render call).
+    /// Position in the sequence, from 0.
     public let index: Int
     public let image: RGBAImage
     public let params: PoseParameters
+    private let encoded = EncodedOnce()
 
     public init(index: Int, image: RGBAImage, params: PoseParameters) {
         (self.index, self.image, self.params) = (index, image, params)
+    }
+
+    /// The image as a PNG, encoded once however many sinks ask (deflate is most of a frame's
+    /// time outside the networks).
+    public func pngData() throws -> Data { try encoded.value { try image.pngData() } }
+}
+
+/// A value computed on first use and kept, safe to ask for from several threads.
+private final class EncodedOnce: @unchecked Sendable {
+    private let lock = NSLock()
+    private var data: Data?
+
+    func value(_ make: () throws -> Data) throws -> Data {
+        lock.lock()
+        defer { lock.unlock() }
+        if let data { return data }
+        let made = try make()
+        data = made
+        return made
     }
 }
 
