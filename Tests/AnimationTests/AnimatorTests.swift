@@ -27,31 +27,18 @@ final class AnimatorTests: XCTestCase {
     }
 
     func testSameMotionAtFiveAndSixtyFramesPerSecond() throws {
-        // An emotion change after the frame at 2.8 s and another after 7.2 s, in both runs.
+        // Two emotion changes, each made right after the frame at 2.8 s and at 7.2 s in both
+        // runs (at 5 fps: before the frames at 3.0 s and 7.4 s; at 60 fps: before 2.8167 s and
+        // 7.2167 s), so both runs see them from the same moment.
         let slow = Animator(seed: 3), fast = Animator(seed: 3)
         func changes(_ animator: Animator) -> (Double) -> Void {
             { t in
-                if abs(t - 3.0) < 1e-9 { try! animator.setEmotion("surprise") }
-                if abs(t - 7.4) < 1e-9 { try! animator.setEmotion("sadness") }
-            }
-        }
-        let a = run(slow, fps: 5, seconds: 12, before: changes(slow))
-        let b = run(fast, fps: 60, seconds: 12, before: changes(fast))
-        // The change lands before the frame at 3.0 s in the slow run, i.e. after the frame at
-        // 2.8 s; in the fast run, after 2.98 s. Give the fast run the same moment instead:
-        // compare only where both saw the change at the same previous frame, i.e. rerun with
-        // the change keyed to the slow run's previous frame.
-        _ = (a, b)
-        let slow2 = Animator(seed: 3), fast2 = Animator(seed: 3)
-        func changesAfter(_ animator: Animator) -> (Double) -> Void {
-            { t in
-                // Just after the frame at 2.8 s (5 fps) and at 7.2 s: both runs call at these times.
                 if abs(t - (2.8 + 1.0 / 60)) < 1e-9 || abs(t - 3.0) < 1e-9 { try? animator.setEmotion("surprise") }
                 if abs(t - (7.2 + 1.0 / 60)) < 1e-9 || abs(t - 7.4) < 1e-9 { try? animator.setEmotion("sadness") }
             }
         }
-        let s = run(slow2, fps: 5, seconds: 12, before: changesAfter(slow2))
-        let f = run(fast2, fps: 60, seconds: 12, before: changesAfter(fast2))
+        let s = run(slow, fps: 5, seconds: 12, before: changes(slow))
+        let f = run(fast, fps: 60, seconds: 12, before: changes(fast))
         var compared = 0
         var largest: Float = 0
         for (t, pose) in s {
@@ -279,6 +266,24 @@ final class AnimatorTests: XCTestCase {
         XCTAssertEqual(animator.pose(at: 10.6)[.headY], 0.8, accuracy: 1e-3)
         animator.setCapture(nil, at: 10.6)
         XCTAssertLessThan(animator.pose(at: 10.6 + 2 * settings.easeHalfLife)[.headY], 0.3)
+    }
+
+    func testConcurrentCallersSeeConsistentPoses() {
+        // A render loop and request handlers at once: no crash, every pose within range.
+        let animator = Animator(seed: 17)
+        let names = EmotionPresets.labels
+        DispatchQueue.concurrentPerform(iterations: 4) { worker in
+            for i in 0..<2000 {
+                switch worker {
+                case 0: _ = animator.pose(at: Double(i) / 100).values.map { precondition($0.isFinite) }
+                case 1: try? animator.setEmotion(names[i % names.count])
+                case 2: animator.setOverride(.headY, to: i % 2 == 0 ? Float(i % 10) / 10 : nil)
+                default: animator.isTalking = i % 3 == 0; _ = animator.settings
+                }
+            }
+        }
+        let pose = animator.pose(at: 30)
+        for p in PoseParameter.allCases { XCTAssertTrue(p.range.contains(pose[p]), "\(p) = \(pose[p])") }
     }
 
     func testPosesAtAFrameRate() {
