@@ -54,10 +54,27 @@ extension EmotionPresetsTests {
         XCTAssertEqual(presets["joy"]?[.mouthSmirk], 0.25)
     }
 
+    func testSillyTavernFactoryQuirks() throws {
+        // SillyTavern-Extras' _defaults.json (at 5b35e91) has mouth corners outside 0...1, and
+        // older versions of it a sideless `eye_unimpressed`: refused by default, clamped on request.
+        let text = #"{"joy": {"mouth_raised_corner_left_index": 1.2, "mouth_lowered_corner_right_index": -0.232, "eye_unimpressed": 0.5}, "zero": {}}"#
+        assertInvalid(text, field: "joy.mouth_lowered_corner_right_index", "outside the range 0.0...1.0")
+        let presets = try EmotionPresets(json: Data(text.utf8), source: "_emotions.json", clampOutOfRange: true)
+        XCTAssertEqual(presets["joy"]?[.mouthRaisedCornerLeft], 1)
+        XCTAssertEqual(presets["joy"]?[.mouthLoweredCornerRight], 0)
+        XCTAssertEqual(presets["joy"]?[.eyeUnimpressedLeft], 0.5)
+        XCTAssertEqual(presets["joy"]?[.eyeUnimpressedRight], 0.5)
+        XCTAssertEqual(presets["zero"], PoseParameters())
+        // Clamping does not let other faults through.
+        XCTAssertThrowsError(try EmotionPresets(json: Data(#"{"joy": {"mouth_aaa": "1"}}"#.utf8), source: "x", clampOutOfRange: true))
+        XCTAssertThrowsError(try EmotionPresets(json: Data(#"{"joy": {"mouth_wide": 1}}"#.utf8), source: "x", clampOutOfRange: true))
+    }
+
     func testBadFilesNameTheEmotionAndKey() {
         assertInvalid(#"{"joy": {"eye_wonk_left": 1}}"#, field: "joy.eye_wonk_left", "unknown pose parameter")
-        assertInvalid(#"{"joy": {"head_x": 1.5}}"#, field: "joy.head_x", "outside -1.0...1.0")
-        assertInvalid(#"{"joy": {"mouth_aaa": -0.1}}"#, field: "joy.mouth_aaa", "outside 0.0...1.0")
+        assertInvalid(#"{"joy": {"head_x": 1.5}}"#, field: "joy.head_x", "outside the range -1.0...1.0")
+        assertInvalid(#"{"joy": {"mouth_aaa": -0.1}}"#, field: "joy.mouth_aaa", "outside the range 0.0...1.0")
+        assertInvalid(#"{"joy": {"mouth_aaa": 1e300}}"#, field: "joy.mouth_aaa", "not a finite number")
         assertInvalid(#"{"joy": {"mouth_aaa": "1"}}"#, field: "joy.mouth_aaa", "expected a number")
         assertInvalid(#"{"joy": {"mouth_aaa": true}}"#, field: "joy.mouth_aaa", "expected a number")
         assertInvalid(#"{"joy": {"mouth_aaa": null}}"#, field: "joy.mouth_aaa", "expected a number")

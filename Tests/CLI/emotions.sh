@@ -52,6 +52,12 @@ printf '{"joy": {"eye_wink_left_index": 1, "mouth_delta": 0.5}, "smug": {"mouth_
 grep -qE '^joy +eye_wink_left=1.0 mouth_delta=0.5$' "$T/own.txt" && grep -qE '^smug +mouth_smirk=1.0$' "$T/own.txt" \
   && [ "$(wc -l < "$T/own.txt")" -eq 29 ] && ok "own file over the built-in presets" || { fail "own file over the built-in presets"; cat "$T/own.txt"; }
 
+# SillyTavern-Extras' factory file holds mouth corners at 1.2 and -0.232: refused with a hint, or clamped.
+printf '{"joy": {"mouth_raised_corner_left_index": 1.2, "mouth_lowered_corner_left_index": -0.232}}' > "$T/st.json"
+expect "out of range, hint" "joy.mouth_lowered_corner_left_index" "--clamp" -- "$BIN" emotions --emotions "$T/st.json"
+"$BIN" emotions --clamp --emotions "$T/st.json" | grep -qE '^joy +mouth_raised_corner_left=1.0$' \
+  && ok "--clamp clamps" || fail "--clamp clamps"
+
 # Bad files and arguments.
 printf '{"joy": {"eye_wonk_left": 1}}' > "$T/unknown.json"
 expect "unknown parameter" "$T/unknown.json" "joy.eye_wonk_left" "unknown pose parameter" -- "$BIN" emotions --emotions "$T/unknown.json"

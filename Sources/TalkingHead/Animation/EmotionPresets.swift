@@ -13,7 +13,7 @@ public struct EmotionPresets: Sendable, Equatable {
     /// The presets shipped with the package (designed by rendering each one and looking at it).
     public static let builtIn: EmotionPresets = {
         do {
-            return try EmotionPresets(parsing: Data(builtInEmotionsJSON.utf8), source: "built-in emotions")
+            return try EmotionPresets(parsing: Data(builtInEmotionsJSON.utf8), source: "built-in emotions", clamp: false)
         } catch {
             fatalError("built-in emotions: \(error)")
         }
@@ -29,10 +29,14 @@ public struct EmotionPresets: Sendable, Equatable {
 
     /// Presets from a user's JSON file. Emotions the file names replace the built-in ones (a
     /// name of its own adds one); the others stay built-in, so `{}` is `builtIn`.
+    /// - Parameter clampOutOfRange: clamp values outside a parameter's range instead of
+    ///   refusing them (SillyTavern-Extras' own `_defaults.json` has mouth corners at -0.232
+    ///   and 1.2, so files made from it need this on its compatible endpoint).
     /// - Throws: `TalkingHeadError.invalidInput` naming the emotion and key of an unknown
-    ///   parameter, a value that is not a finite number or lies outside the parameter's range.
-    public init(json: Data, source: String) throws {
-        let file = try EmotionPresets(parsing: json, source: source)
+    ///   parameter, a value that is not a finite number or (unless clamped) lies outside the
+    ///   parameter's range.
+    public init(json: Data, source: String, clampOutOfRange: Bool = false) throws {
+        let file = try EmotionPresets(parsing: json, source: source, clamp: clampOutOfRange)
         self = Self.builtIn
         for (name, pose) in file.poses { poses[name] = pose }
     }
@@ -42,11 +46,13 @@ public struct EmotionPresets: Sendable, Equatable {
         self.poses = poses
     }
 
-    private init(parsing json: Data, source: String) throws {
+    private init(parsing json: Data, source: String, clamp: Bool) throws {
         let dict = try JSONValue.parse(json, source: source)
             .object(source: source, expected: "a JSON object of emotion name -> pose")
         poses = [:]
-        for (name, value) in dict {
+        // In sorted order, so that a file with several faults always reports the same one.
+        for name in dict.keys.sorted() {
+            let value = dict[name]!
             guard !name.isEmpty else {
                 throw TalkingHeadError.invalidInput(source: source, field: "\"\"", reason: "an emotion needs a name")
             }
@@ -54,25 +60,31 @@ public struct EmotionPresets: Sendable, Equatable {
                 throw TalkingHeadError.invalidInput(source: source, field: name, reason: "expected an object of parameter name -> value, got \(value.kind)")
             }
             var pose = PoseParameters()
-            for (key, raw) in named {
+            for key in named.keys.sorted() {
+                let raw = named[key]!
                 let field = "\(name).\(key)"
-                guard let parameter = Self.parameter(named: key) else {
+                guard let parameters = Self.parameters(named: key) else {
                     throw TalkingHeadError.invalidInput(source: source, field: field, reason: "unknown pose parameter (run `talking-head params` for the 45 names)")
                 }
                 let v = try raw.number(source: source, field: field)
-                guard parameter.range.contains(Float(v)) else {
-                    throw TalkingHeadError.invalidInput(source: source, field: field, reason: "\(v) is outside \(parameter.range.lowerBound)...\(parameter.range.upperBound)")
+                for parameter in parameters {
+                    switch parameter.checkedValue(Float(v), clamp: clamp) {
+                    case .success(let value): pose[parameter] = value
+                    case .failure(let error): throw TalkingHeadError.invalidInput(source: source, field: field, reason: error.description)
+                    }
                 }
-                pose[parameter] = Float(v)
             }
             poses[name] = pose
         }
     }
 
-    /// A parameter by its name, with or without SillyTavern's `_index` suffix.
-    static func parameter(named key: String) -> PoseParameter? {
-        if let p = PoseParameter(rawValue: key) { return p }
-        if key.hasSuffix("_index") { return PoseParameter(rawValue: String(key.dropLast(6))) }
+    /// The parameters a key sets: one by its name, with or without SillyTavern's `_index`
+    /// suffix; `eye_unimpressed` (without a side, as older SillyTavern-Extras files spell it)
+    /// sets both eyes.
+    static func parameters(named key: String) -> [PoseParameter]? {
+        let name = key.hasSuffix("_index") && PoseParameter(rawValue: key) == nil ? String(key.dropLast(6)) : key
+        if let p = PoseParameter(rawValue: name) { return [p] }
+        if name == "eye_unimpressed" { return [.eyeUnimpressedLeft, .eyeUnimpressedRight] }
         return nil
     }
 

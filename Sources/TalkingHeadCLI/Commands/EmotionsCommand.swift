@@ -25,6 +25,9 @@ struct Emotions: ParsableCommand {
     @Option(help: ArgumentHelp("A presets file of your own over the built-in ones.", valueName: "file"))
     var emotions: String?
 
+    @Flag(help: "Clamp out-of-range values of --emotions to their range instead of refusing the file.")
+    var clamp = false
+
     @Option(help: ArgumentHelp("Render every preset into DIR/NAME.png (needs --image).", valueName: "dir"))
     var render: String?
 
@@ -74,6 +77,6 @@ struct Emotions: ParsableCommand {
         } catch {
             throw TalkingHeadError.io(path: emotions, reason: error.localizedDescription)
         }
-        return try EmotionPresets(json: data, source: emotions)
+        return try EmotionPresets(json: data, source: emotions, clampOutOfRange: clamp)
     }
 }
