@@ -158,7 +158,14 @@ final class AnimatorTests: XCTestCase {
         // Then the random talking mouth again (it uses aaa).
         let after = (0..<200).map { animator.pose(at: 3.0 + Double($0) / 100)[.mouthAaa] }
         XCTAssertGreaterThan(after.max()!, 0.4)
+        // A track that starts later leaves the talking mouth alone until it starts.
         animator.play(track, startingAt: 10)
+        let before = (0..<100).map { animator.pose(at: 8.0 + Double($0) / 50)[.mouthAaa] }
+        XCTAssertGreaterThan(before.max()!, 0.4)
+        XCTAssertEqual(animator.pose(at: 10.0)[.mouthOoo], 0, accuracy: 1e-5)
+        XCTAssertEqual(animator.pose(at: 10.1)[.mouthOoo], 0.8, accuracy: 1e-5)
+        // Stopped: the mouth of the (neutral) pose again, talking being off.
+        animator.isTalking = false
         animator.stopMouthTrack()
         XCTAssertEqual(animator.pose(at: 10.15)[.mouthOoo], 0)
     }

@@ -137,7 +137,7 @@ struct AnimatorCore {
         }
 
         // Mouth: a playing track, else the random talking mouth, else the eased pose's.
-        if let (track, start) = track, t < start + track.duration {
+        if let (track, start) = track, t >= start, t < start + track.duration {
             let shape = mouth.sample(from: last, to: t) { a, b in Self.trackKeys(track, start: start, from: a, to: b) } at: {
                 track.shape(at: $0 - start)
             }
