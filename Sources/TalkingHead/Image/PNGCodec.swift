@@ -56,10 +56,12 @@ enum PNGCodec {
         return Decoded(width: width, height: height, pixels: pixels, hasAlpha: hasAlpha)
     }
 
-    /// Encodes 8-bit straight RGBA pixels as PNG bytes.
-    static func encode(width: Int, height: Int, pixels: [UInt8], name: String) throws -> Data {
+    /// Encodes 8-bit straight RGBA pixels as PNG bytes. `fast` trades size for speed (libpng's
+    /// PNG_IMAGE_FLAG_FAST: no row filters, a low zlib level), for live streams.
+    static func encode(width: Int, height: Int, pixels: [UInt8], name: String, fast: Bool = false) throws -> Data {
         var image = png_image()
         image.version = UInt32(PNG_IMAGE_VERSION)
+        if fast { image.flags = UInt32(PNG_IMAGE_FLAG_FAST) }
         image.width = UInt32(width)
         image.height = UInt32(height)
         image.format = rgba
