@@ -86,6 +86,31 @@ var speechCLIDependencies: [Target.Dependency] { [] }
 // MARK: - Server: TalkingHeadServer (Hummingbird 2), its tests
 
 var serverProducts: [Product] { [] }
-var serverPackages: [Package.Dependency] { [] }
-var serverTargets: [Target] { [] }
-var serverCLIDependencies: [Target.Dependency] { [] }
+var serverPackages: [Package.Dependency] {
+    [
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    ]
+}
+var serverTargets: [Target] {
+    [
+        // The live server: a library so tests drive it in process (HummingbirdTesting).
+        .target(
+            name: "TalkingHeadServer",
+            dependencies: [
+                "TalkingHead",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .testTarget(
+            name: "ServerTests",
+            dependencies: [
+                "TalkingHeadServer", "TalkingHead",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]),
+    ]
+}
+var serverCLIDependencies: [Target.Dependency] { ["TalkingHeadServer"] }
