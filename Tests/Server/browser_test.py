@@ -115,6 +115,7 @@ def emotion_button_sets_the_emotion():
     if shot:
         driver.find_element(By.ID, "emotion-joy").click()
         time.sleep(3)
+        driver.execute_script("document.getElementById('right').scrollTop = 0; window.scrollTo(0, 0);")
         driver.save_screenshot(shot)
         print("     screenshot saved to " + shot)
 
