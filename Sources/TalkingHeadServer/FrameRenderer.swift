@@ -19,6 +19,9 @@ public struct ServerConfiguration: Sendable {
     public var fps: Double = 25
     /// When set, every endpoint but `/healthz` needs `Authorization: Bearer KEY` (`?key=` for the page and feed).
     public var apiKey: String?
+    /// With `apiKey`: the feed needs no key, as SillyTavern-Extras' `--secure` leaves it (its
+    /// `<img>` sends none and SillyTavern adds no `?key=`).
+    public var openFeed = false
     /// Largest request body accepted (413 above it).
     public var maxBodyBytes = 20 << 20
     /// Largest side of an uploaded character image, in pixels (400 above it).

@@ -73,11 +73,15 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
 /// page and the feed may pass `?key=KEY` instead (an `<img>` cannot send headers).
 struct APIKeyMiddleware<Context: RequestContext>: RouterMiddleware {
     let key: String
+    var openFeed = false
+    static var feedPath: String { "/api/talkinghead/result_feed" }
     static var queryKeyPaths: Set<String> { ["/", "/obs", "/api/talkinghead/result_feed"] }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
-        if path == "/healthz" || request.method == .options { return try await next(request, context) }
+        if path == "/healthz" || request.method == .options || (openFeed && path == Self.feedPath) {
+            return try await next(request, context)
+        }
         var given: String?
         if let auth = request.headers[.authorization], auth.hasPrefix("Bearer ") {
             given = String(auth.dropFirst("Bearer ".count))

@@ -30,7 +30,7 @@ public final class LiveServer: @unchecked Sendable {
             allowHeaders: [.accept, .authorization, .contentType, .origin],
             allowMethods: [.get, .post, .delete, .options]))
         if let key = avatar.configuration.apiKey {
-            router.middlewares.add(APIKeyMiddleware(key: key))
+            router.middlewares.add(APIKeyMiddleware(key: key, openFeed: avatar.configuration.openFeed))
         }
         CompatibilityRoutes.add(to: router, avatar: avatar)
         APIRoutes.add(to: router, avatar: avatar)

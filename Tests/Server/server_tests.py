@@ -265,9 +265,45 @@ def api_key():
 
 
 @test
+def open_feed_with_a_key():
+    """--open-feed: SillyTavern's <img> reads the feed without a key; the rest still needs it."""
+    open_srv = Server(BINARY, WEIGHTS, image=CHARACTER, api_key="k3y", extra=("--open-feed",))
+    try:
+        feed = Feed(open_srv)
+        try:
+            expect(feed.status == 200, "open feed without a key: %d" % feed.status)
+            check_png(feed.part())
+        finally:
+            feed.close()
+        expect(open_srv.request("GET", "/api/state", auth=False)[0] == 401, "the API let through without a key")
+    finally:
+        status, _ = open_srv.stop()
+    expect(status == 0, "exit status %r" % status)
+
+
+@test
 def sigint_stops():
     status, seconds = keyed.stop(signal.SIGINT)
     expect(status == 0, "exit status %r after SIGINT" % status)
+
+
+@test
+def warnings_and_bad_options():
+    """No key on a non-loopback address: a warning (the socket is bound, no traffic leaves).
+    A bad --image: a message naming the file and a non-zero exit, before listening."""
+    import subprocess
+    p = subprocess.Popen([BINARY, "serve", "--host", "0.0.0.0", "--port", "0", "--weights", WEIGHTS],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = p.stdout.readline()
+    p.send_signal(signal.SIGTERM)
+    _, err = p.communicate(timeout=15)
+    expect("listening" in line, "did not start: %r" % line)
+    expect("warning" in err and "--api-key" in err, "no warning: %r" % err)
+    bad = os.path.join(os.path.dirname(os.path.abspath(__file__)), "server_tests.py")
+    r = subprocess.run([BINARY, "serve", "--port", "0", "--weights", WEIGHTS, "--image", bad],
+                       capture_output=True, text=True, timeout=60)
+    expect(r.returncode != 0 and "server_tests.py" in r.stderr and "listening" not in r.stdout,
+           "bad --image: exit %d, %r" % (r.returncode, r.stderr))
 
 
 for s in (srv, keyed):

@@ -44,10 +44,11 @@ enum TestImages {
     }
 }
 
-func makeServer(apiKey: String? = nil, maxBody: Int = 20 << 20) -> (LiveServer, FakeRenderer) {
+func makeServer(apiKey: String? = nil, openFeed: Bool = false, maxBody: Int = 20 << 20) -> (LiveServer, FakeRenderer) {
     var config = ServerConfiguration()
     config.port = 0
     config.apiKey = apiKey
+    config.openFeed = openFeed
     config.maxBodyBytes = maxBody
     config.fps = 50
     let renderer = FakeRenderer()

@@ -32,6 +32,10 @@ struct Serve: ParsableCommand {
         valueName: "key"))
     var apiKey: String?
 
+    @Flag(name: .customLong("open-feed"), help: ArgumentHelp(
+        "With --api-key, let the feed through without a key, as SillyTavern-Extras does (SillyTavern's <img> cannot send one)."))
+    var openFeed = false
+
     @Option(help: ArgumentHelp("Emotion presets JSON replacing the built-in ones it names.", valueName: "file"))
     var emotions: String?
 
@@ -45,6 +49,7 @@ struct Serve: ParsableCommand {
         guard fps.isFinite, fps > 0, fps <= 120 else { throw ValidationError("--fps must be in (0, 120]") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535") }
         if let apiKey, apiKey.isEmpty { throw ValidationError("--api-key must not be empty") }
+        if openFeed, apiKey == nil { throw ValidationError("--open-feed only matters with --api-key") }
     }
 
     func run() throws {
@@ -53,6 +58,7 @@ struct Serve: ParsableCommand {
         config.port = port
         config.fps = fps
         config.apiKey = apiKey
+        config.openFeed = openFeed
         let settings = try animator.map { path in
             try AnimatorSettings(json: try readFile(path), source: path)
         } ?? AnimatorSettings()
