@@ -28,7 +28,9 @@ enum CompatibilityRoutes {
         router.post("\(prefix)/load_emotion_templates") { request, _ in
             var request = request
             let body = try await request.bodyData(limit: limit)
-            avatar.animator.emotions = try EmotionPresets.builtIn(overriddenBy: body, source: "POST \(prefix)/load_emotion_templates")
+            // Clamped as Extras takes them: its own _defaults.json holds values out of range.
+            avatar.animator.emotions = try EmotionPresets.builtIn(
+                overriddenBy: body, source: "POST \(prefix)/load_emotion_templates", clampOutOfRange: true)
             return Reply.text("OK")
         }
         router.post("\(prefix)/load_animator_settings") { request, _ in
@@ -68,8 +70,9 @@ enum CompatibilityRoutes {
 extension EmotionPresets {
     /// The built-in presets with the posted emotions replacing theirs (SillyTavern's lookup
     /// order: the client's file first); `{}` gives the built-in set back.
-    public static func builtIn(overriddenBy body: Data, source: String) throws -> EmotionPresets {
-        let posted = try EmotionPresets(json: body, source: source)  // validates names and values
+    public static func builtIn(overriddenBy body: Data, source: String, clampOutOfRange: Bool = false) throws -> EmotionPresets {
+        // Validates names and values (unknown names and non-finite values are refused either way).
+        let posted = try EmotionPresets(json: body, source: source, clampOutOfRange: clampOutOfRange)
         if posted.names.isEmpty { return .builtIn }
         var merged = try JSONSerialization.jsonObject(with: EmotionPresets.builtIn.jsonData()) as? [String: Any] ?? [:]
         let overlay = try JSONSerialization.jsonObject(with: posted.jsonData()) as? [String: Any] ?? [:]

@@ -83,13 +83,19 @@ final class CompatibilityTests: XCTestCase {
             XCTAssertEqual(emotions["joy"]?[.mouthSmirk], 0.5)
             XCTAssertEqual(emotions["anger"], EmotionPresets.builtIn["anger"])
             try await client.execute(uri: "/api/talkinghead/load_emotion_templates", method: .post,
-                                     body: jsonBody(["joy": ["eye_wink_left": 7.0]])) { r in
+                                     body: jsonBody(["joy": ["eye_wonk_left": 1.0]])) { r in
                 XCTAssertEqual(r.status, .badRequest)
                 let message = r.json["error"] as? String ?? ""
-                XCTAssertTrue(message.contains("eye_wink_left"), message)
+                XCTAssertTrue(message.contains("eye_wonk_left"), message)
             }
             // The bad file changed nothing.
             XCTAssertEqual(server.avatar.animator.emotions["joy"]?[.eyeWinkLeft], 1)
+            // Out of range is clamped, as Extras' own _defaults.json needs (mouth corners at 1.2).
+            try await client.execute(uri: "/api/talkinghead/load_emotion_templates", method: .post,
+                                     body: jsonBody(["joy": ["mouth_raised_corner_left_index": 1.2]])) { r in
+                XCTAssertEqual(r.text, "OK")
+            }
+            XCTAssertEqual(server.avatar.animator.emotions["joy"]?[.mouthRaisedCornerLeft], 1)
         }
     }
 
