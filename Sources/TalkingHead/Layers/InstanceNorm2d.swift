@@ -5,10 +5,13 @@ struct InstanceNorm2d {
     let gamma: Tensor
     let beta: Tensor
     let activation: Activation
+    /// The kernels' vector level, threads, buffers and tuning (from the weights' store).
+    let context: KernelContext
 
     init(_ store: WeightStore, _ key: String, channels: Int, activation: Activation) throws {
         self.channels = channels
         self.activation = activation
+        context = store.context
         gamma = try store.take("\(key).weight", shape: [channels])
         beta = try store.take("\(key).bias", shape: [channels])
     }
@@ -20,11 +23,11 @@ struct InstanceNorm2d {
         Profile.measure(.norm, "\(channels) @\(x.height)x\(x.width)\(statistics == nil ? "" : " (stats given)")") {
             if let statistics {
                 statistics.withUnsafeBufferPointer {
-                    instanceNorm(x.data, channels: channels, plane: x.plane, gamma: gamma.data, beta: beta.data,
+                    context.instanceNorm(x.data, channels: channels, plane: x.plane, gamma: gamma.data, beta: beta.data,
                                  activation: activation, statistics: $0.baseAddress)
                 }
             } else {
-                instanceNorm(x.data, channels: channels, plane: x.plane, gamma: gamma.data, beta: beta.data,
+                context.instanceNorm(x.data, channels: channels, plane: x.plane, gamma: gamma.data, beta: beta.data,
                              activation: activation)
             }
         }
@@ -43,13 +46,10 @@ extension InstanceNorm2d {
             (scale[c], shift[c]) = normScaleShift(mean: statistics[c], variance: statistics[channels + c],
                                                   gamma: gamma.data[c], beta: beta.data[c], eps: 1e-5)
         }
-        let pending = DeferredTensor(raw: y, norm: ChannelScaleShift(scale: scale, shift: shift, activation: activation))
-        return deferNorms ? pending : DeferredTensor(pending.materialized())
+        let pending = DeferredTensor(raw: y, norm: ChannelScaleShift(scale: scale, shift: shift, activation: activation), context: context)
+        return context.tuning.deferredNorms ? pending : DeferredTensor(pending.materialized())
     }
 }
-
-/// Whether `InstanceNorm2d.deferred` defers (false: applies at once; for the benchmarks' A/B).
-nonisolated(unsafe) var deferNorms = true
 
 /// Per channel c: y = activation(x * scale[c] + shift[c]), an instance norm (and its
 /// activation) reduced to what applying it needs.
@@ -67,11 +67,14 @@ struct ChannelScaleShift: Sendable {
 struct DeferredTensor {
     let raw: Tensor
     let norm: ChannelScaleShift?
+    /// The kernels that apply `norm` (nil without one).
+    let context: KernelContext?
 
-    init(raw: Tensor, norm: ChannelScaleShift? = nil) {
-        precondition(norm == nil || norm!.scale.count == raw.channels)
+    init(raw: Tensor, norm: ChannelScaleShift? = nil, context: KernelContext? = nil) {
+        precondition(norm == nil || (norm!.scale.count == raw.channels && context != nil))
         self.raw = raw
         self.norm = norm
+        self.context = context
     }
 
     init(_ tensor: Tensor) { self.init(raw: tensor) }
@@ -83,11 +86,11 @@ struct DeferredTensor {
     /// The tensor with its norm applied, in place in `raw`: afterwards this value (and every copy
     /// of it) must no longer be read as deferred.
     func materialized() -> Tensor {
-        guard let norm else { return raw }
+        guard let norm, let context else { return raw }
         let (x, plane) = (raw.data, raw.plane)
         Profile.measure(.norm, "\(raw.channels) @\(raw.height)x\(raw.width) (deferred, applied)") {
-            parallelFor(raw.channels) { c in
-                scaleShift(x + c * plane, x + c * plane, count: plane, scale: norm.scale[c], shift: norm.shift[c],
+            context.parallelFor(raw.channels) { c in
+                context.scaleShift(x + c * plane, x + c * plane, count: plane, scale: norm.scale[c], shift: norm.shift[c],
                            activation: norm.activation)
             }
         }
