@@ -102,8 +102,30 @@ final class KernelsVsNaiveTests: XCTestCase {
         XCTAssertEqual(ran.first, .portable, "the portable Swift loops did not run")
     }
 
+    /// Every C kernel declines the same way below its lowest level (returns 0, touches nothing:
+    /// the pointers here are null), and no kernel runs above the CPU's level.
+    func testKernelsDeclineTheSameWay() {
+        var portable = context
+        portable.level = .portable
+        for kernel in CKernel.allCases {
+            XCTAssertFalse(portable.runs(kernel), "\(kernel) runs at the portable level")
+            XCTAssertEqual(th_kernel_runs(kernel.code, 99), th_kernel_runs(kernel.code, Int32(VectorLevel.detected.rawValue)),
+                           "\(kernel) above the CPU's level")
+        }
+        XCTAssertEqual(th_depthwise_rows(0, nil, 1, 1, nil, nil, 1, 1, 1, nil), 0)
+        XCTAssertEqual(th_depthwise_band(0, nil, 1, 1, 1, 1, 3, 1, 1, nil, nil, nil, 0, 0, 0, 1, nil, 1, nil, 1), 0)
+        XCTAssertEqual(th_depthwise_up2_rows(0, nil, 1, 0, nil, 0, 1, 1, nil), 0)
+        XCTAssertEqual(th_conv_group(0, 4), 0)
+        XCTAssertEqual(th_conv_rows(0, 3, nil, 1, 1, 1, nil, 8, nil, 4, 1, 1, nil, 1), 0)
+        XCTAssertEqual(th_scale_shift(0, nil, 1, nil, 1, 1, 1, 1, 0, 0, 0, nil), 0)
+        var m = 0.0, v = 0.0
+        XCTAssertEqual(th_moments(0, nil, 1, &m, &v), 0)
+        XCTAssertEqual(th_activate(0, 0, nil, 1), 0)
+        XCTAssertEqual(th_gemm_packed(0, nil, 8, 1, 1, nil, 1, 1, nil, nil, 1), 0)
+    }
+
     func testDepthwise() {
-        let path = context.vectorLevel > 0 ? "vector level \(context.vectorLevel)" : "portable"
+        let path = "vector level \(context.level)"
         for (c, h, w, k, s, p) in [(3, 13, 11, 3, 1, 1), (7, 1, 1, 3, 1, 1), (5, 12, 10, 4, 2, 1), (5, 13, 11, 4, 2, 1),
                                    (17, 9, 40, 7, 1, 3), (2, 3, 5, 4, 2, 1), (3, 35, 37, 3, 1, 1), (4, 34, 70, 4, 2, 1),
                                    // 3x3 stride 1 four rows at a time: 64-wide blocks, a row and columns left over
@@ -170,7 +192,7 @@ final class KernelsVsNaiveTests: XCTestCase {
                                    groups: c1 + c2, bias: nil)
             let want = Naive.conv2d(mid, weight: pw.map(Double.init), cout: cout, k: 1, stride: 1, padding: 0, groups: 1,
                                     bias: bias ? b.map(Double.init) : nil)
-            check(out, want, "separable of cat(up2x(\(c1)), \(c2)) -> \(cout) \(h)x\(w) vector level \(context.vectorLevel)",
+            check(out, want, "separable of cat(up2x(\(c1)), \(c2)) -> \(cout) \(h)x\(w) vector level \(context.level)",
                   tolerance: c1 + c2 > 50 ? 5e-4 : 1e-4)
         }
     }
@@ -221,7 +243,7 @@ final class KernelsVsNaiveTests: XCTestCase {
                 let (eager, deferred) = (run(deferred: false), run(deferred: true))
                 let differing = zip(eager, deferred).filter { $0.0.bitPattern != $0.1.bitPattern }.count
                 print("separable \(c1)\(upsampled ? " up2x + \(c2)" : "")->\(cout) \(k)x\(k) s\(s) \(h)x\(w) deferred \(activation) "
-                      + "vector level \(context.vectorLevel): \(differing) of \(eager.count) values differ from norm-first")
+                      + "vector level \(context.level): \(differing) of \(eager.count) values differ from norm-first")
                 XCTAssertEqual(differing, 0, "deferred norm, \(c1)+\(c2)->\(cout) k\(k) s\(s) \(activation)")
             }
         }
@@ -248,7 +270,7 @@ final class KernelsVsNaiveTests: XCTestCase {
             context.conv2d(input: tensor(cin, h, w, x).data, cin: cin, height: h, width: w, weight: wT.data, cout: cout, kernel: 3,
                    stride: 1, padding: 1, bias: bT.data, output: deferred.data, norm: norm)
             let differing = zip(eager.array, deferred.array).filter { $0.0.bitPattern != $0.1.bitPattern }.count
-            print("head conv \(cin)->\(cout) \(h)x\(w) deferred norm vector level \(context.vectorLevel): \(differing) values differ")
+            print("head conv \(cin)->\(cout) \(h)x\(w) deferred norm vector level \(context.level): \(differing) values differ")
             XCTAssertEqual(differing, 0, "head conv \(cin)->\(cout): deferred norm differs from norm-first")
         }
     }
@@ -276,7 +298,7 @@ final class KernelsVsNaiveTests: XCTestCase {
                                             cout: cin, k: 4, stride: 2, padding: 1, groups: cin)
             let want = Naive.conv2d(mid, weight: pw.map(Double.init), cout: cout, k: 1, stride: 1, padding: 0, groups: 1,
                                     bias: bias ? b.map(Double.init) : nil)
-            check(out, want, "separable transposed \(cin)->\(cout) \(h)x\(w) vector level \(context.vectorLevel)",
+            check(out, want, "separable transposed \(cin)->\(cout) \(h)x\(w) vector level \(context.level)",
                   tolerance: cin > 50 ? 5e-4 : 1e-4)
             XCTAssertLessThanOrEqual(statisticsDifference(out, statistics), 1e-6, "separable transposed \(cin)->\(cout) statistics")
             let normed = (0..<(cin * h * w)).map { i -> Float in
@@ -336,7 +358,7 @@ final class KernelsVsNaiveTests: XCTestCase {
     /// Pointwise weights packed for the product give back the same matrix row-major (the sgemm
     /// fallback when a benchmark switches the packed product off after loading).
     func testPointwiseWeightsUnpack() throws {
-        try XCTSkipUnless(context.vectorLevel >= 2, "no AVX-512 on this CPU: weights stay row-major")
+        try XCTSkipUnless(context.runs(.gemmPacked), "no AVX-512 on this CPU: weights stay row-major")
         for (rows, columns) in [(13, 300), (64, 96), (512, 539), (9, 32)] {
             let values = random(rows * columns)
             let weights = pointwise(values, rows: rows)
@@ -378,7 +400,7 @@ final class KernelsVsNaiveTests: XCTestCase {
                              activation: act)
                 var want = Naive.instanceNorm(Planes(c: c, h: h, w: w, v: x.map(Double.init)), gamma: g.map(Double.init), beta: b.map(Double.init))
                 want.v = want.v.map { act == .relu ? max($0, 0) : (act == .leakyReLU(0.1) && $0 < 0 ? 0.1 * $0 : $0) }
-                check(t, want, "instance norm \(c)x\(h)x\(w) offset \(offset) \(act) vector level \(context.vectorLevel)",
+                check(t, want, "instance norm \(c)x\(h)x\(w) offset \(offset) \(act) vector level \(context.level)",
                       tolerance: offset > 0 ? 5e-4 : 1e-4)
             }
         }
@@ -392,7 +414,7 @@ final class KernelsVsNaiveTests: XCTestCase {
         for (act, f) in [(Activation.sigmoid, { (v: Double) in 1 / (1 + exp(-v)) }), (.tanh, { (v: Double) in Foundation.tanh(v) })] {
             let t = tensor(1, 1, x.count, x)
             context.activate(t.data, count: x.count, act)
-            check(t, Planes(c: 1, h: 1, w: x.count, v: x.map { f(Double($0)) }), "activation \(act) vector level \(context.vectorLevel)",
+            check(t, Planes(c: 1, h: 1, w: x.count, v: x.map { f(Double($0)) }), "activation \(act) vector level \(context.level)",
                   tolerance: 1e-6)
         }
     }

@@ -35,7 +35,7 @@ extension KernelContext {
         case .sigmoid, .tanh:
             let kind: Int32 = activation == .sigmoid ? 0 : 1
             parallelRanges(count) { r in
-                if th_activate(Int32(vectorLevel), kind, x + r.lowerBound, r.count) == 0 {
+                if th_activate(cLevel, kind, x + r.lowerBound, r.count) == 0 {
                     for i in r { x[i] = activation.apply(x[i]) }
                 }
             }

@@ -22,6 +22,26 @@ func validRange(outSize: Int, inSize: Int, offset: Int, stride: Int) -> (Int, In
     return (lo, max(lo, hi))
 }
 
+/// The weights [cout, cin, k, k] of a direct convolution (`convDirect`, the output heads)
+/// regrouped once, at load, for `th_conv_rows` at one vector level: groups of output channels
+/// whose weights the loop reads in order, zero past cout.
+struct HeadWeights {
+    let storage: [Float]
+    let group: Int
+    let level: VectorLevel
+    let cin, cout, kernel: Int
+
+    /// Nil when `th_conv_rows` has no loop at the context's level.
+    init?(_ weight: UnsafePointer<Float>, cin: Int, cout: Int, kernel k: Int, context: KernelContext) {
+        let group = th_conv_group(context.cLevel, cout)
+        guard group > 0 else { return nil }
+        var storage = [Float](repeating: 0, count: (cout + group - 1) / group * group * cin * k * k)
+        th_conv_pack(weight, cin, cout, k * k, group, &storage)
+        (self.storage, self.group, level) = (storage, group, context.level)
+        (self.cin, self.cout, kernel) = (cin, cout, k)
+    }
+}
+
 extension KernelContext {
     /// 1x1 convolution as one sgemm.
     /// input [cin, plane], weight [cout, cin], bias [cout] or nil -> output [cout, plane].
@@ -50,7 +70,7 @@ extension KernelContext {
         input: UnsafePointer<Float>, cin: Int, height h: Int, width w: Int,
         weight: UnsafePointer<Float>, cout: Int, kernel k: Int, stride s: Int, padding p: Int,
         bias: UnsafePointer<Float>?,
-        output: UnsafeMutablePointer<Float>, norm: ChannelScaleShift? = nil
+        output: UnsafeMutablePointer<Float>, norm: ChannelScaleShift? = nil, heads: HeadWeights? = nil
     ) {
         precondition(norm == nil || conv2dAppliesNorm(cout: cout, kernel: k, stride: s, padding: p),
                      "conv2d: a deferred norm on a path that does not apply it")
@@ -60,7 +80,7 @@ extension KernelContext {
         }
         if conv2dAppliesNorm(cout: cout, kernel: k, stride: s, padding: p) {
             convDirect(input: input, cin: cin, height: h, width: w, weight: weight, cout: cout, kernel: k, bias: bias,
-                       output: output, norm: norm)
+                       output: output, norm: norm, heads: heads)
             return
         }
         // Shifted taps win on large planes, im2col's one long sgemm on small ones (Benchmarks/RESULTS.md).
@@ -82,7 +102,7 @@ extension KernelContext {
     /// Whether `conv2d` of this geometry runs the direct loops (stride 1, odd 'same' kernels, few
     /// outputs), which apply a deferred norm of the input as they copy it.
     func conv2dAppliesNorm(cout: Int, kernel k: Int, stride s: Int, padding p: Int) -> Bool {
-        s == 1 && k % 2 == 1 && p == k / 2 && cout <= 32 && vectorLevel > 0
+        s == 1 && k % 2 == 1 && p == k / 2 && cout <= 32 && runs(.convRows)
     }
 
     /// General (groups = 1) convolution by im2col over bands of output rows and sgemm: the fallback
@@ -146,12 +166,17 @@ extension KernelContext {
     /// (`th_conv_rows`) over bands of output rows: im2col + sgemm spends most of its time on the
     /// im2col copy when cout is this small, and the shifted-tap sgemms on packing.
     /// input [cin, h, w], weight [cout, cin, k, k], bias [cout] or nil -> output [cout, h, w].
-    /// Needs `vectorLevel > 0`.
+    /// `heads`: the weights regrouped at load (else regrouped here, once per call). Needs `runs(.convRows)`.
     func convDirect(
         input: UnsafePointer<Float>, cin: Int, height h: Int, width w: Int,
         weight: UnsafePointer<Float>, cout: Int, kernel k: Int, bias: UnsafePointer<Float>?,
-        output: UnsafeMutablePointer<Float>, norm: ChannelScaleShift? = nil
+        output: UnsafeMutablePointer<Float>, norm: ChannelScaleShift? = nil, heads: HeadWeights? = nil
     ) {
+        guard let packed = heads ?? HeadWeights(weight, cin: cin, cout: cout, kernel: k, context: self) else {
+            preconditionFailure("convDirect: th_conv_rows has no loop at \(level)")
+        }
+        precondition(packed.level == level && packed.cout == cout && packed.cin == cin && packed.kernel == k,
+                     "convDirect: head weights regrouped for another level or shape")
         let p = k / 2
         let rowStride = w + 2 * p + 16
         // Rows per band: about 256 Ki floats of padded input, and at least 2 bands per core.
@@ -159,7 +184,6 @@ extension KernelContext {
         let bandRows = max(1, min(byCache, h / (2 * workerCount)))
         let bands = (h + bandRows - 1) / bandRows
         let chanStride = (bandRows + 2 * p) * rowStride
-        let level = Int32(vectorLevel)
         parallelFor(bands) { b in
             let oy0 = b * bandRows
             let rows = min(bandRows, h - oy0)
@@ -181,8 +205,11 @@ extension KernelContext {
                     }
                 }
             }
-            th_conv_rows(level, Int32(k), padded, cin, chanStride, rowStride, weight, bias, cout, rows, w,
-                         output + oy0 * w, h * w)
+            let done = packed.storage.withUnsafeBufferPointer {
+                th_conv_rows(cLevel, Int32(k), padded, cin, chanStride, rowStride, $0.baseAddress, packed.group, bias, cout,
+                             rows, w, output + oy0 * w, h * w)
+            }
+            precondition(done != 0, "convDirect: th_conv_rows declined")
         }
     }
 }

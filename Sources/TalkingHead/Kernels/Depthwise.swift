@@ -115,7 +115,7 @@ extension KernelContext {
         rows: Range<Int>, padded: UnsafeMutablePointer<Float>, output dst: UnsafeMutablePointer<Float>
     ) {
         let (h, w, k, s, p, wo, half, rowStride) = (g.h, g.w, g.k, g.s, g.p, g.wo, g.half, g.rowStride)
-        if upsampled && k == 3 && p == 1 && vectorLevel >= 2 {
+        if upsampled && k == 3 && p == 1 && runs(.depthwiseUp2) {
             // 3x3 on the upsampling, as 2x2 stencils on the low plane (th_depthwise_up2_rows): copy
             // low rows lr0 ... lr1 with a zero column on each side.
             let (lh, lw) = (h >> 1, w >> 1)
@@ -131,7 +131,7 @@ extension KernelContext {
                     row[lw + 1] = 0
                 }
             }
-            if th_depthwise_up2_rows(Int32(vectorLevel), padded, rowStride, lr0, wk, rows.lowerBound, rows.count, lw, dst) != 0 {
+            if th_depthwise_up2_rows(cLevel, padded, rowStride, lr0, wk, rows.lowerBound, rows.count, lw, dst) != 0 {
                 return
             }
         }
@@ -203,9 +203,7 @@ extension KernelContext {
                     tapOffset[ky * k + kx] = ky * rowStride + (s == 1 ? kx : (kx & 1) * half + (kx >> 1))
                 }
             }
-            if vectorLevel > 0 {
-                th_depthwise_rows(Int32(vectorLevel), padded, rowStride, s, wk, tapOffset.baseAddress!, taps, rows.count, wo, dst)
-            } else {
+            if th_depthwise_rows(cLevel, padded, rowStride, s, wk, tapOffset.baseAddress!, taps, rows.count, wo, dst) == 0 {
                 depthwiseRowsPortable(padded: padded, rowStride: rowStride, stride: s, weight: wk, tapOffset: tapOffset.baseAddress!,
                                       taps: taps, rows: rows.count, wo: wo, output: dst)
             }

@@ -65,7 +65,7 @@ extension KernelContext {
                         destinationStride: Int, rows: Int, count: Int, scale: Float, shift: Float,
                         activation: Activation, residual: UnsafePointer<Float>? = nil) {
         let (act, slope) = activation.scaleShiftCode
-        if act >= 0 && th_scale_shift(Int32(vectorLevel), src, sourceStride, dst, destinationStride, rows, count,
+        if act >= 0 && th_scale_shift(cLevel, src, sourceStride, dst, destinationStride, rows, count,
                                       scale, shift, act, slope, residual) != 0 { return }
         for r in 0..<rows {
             let (s, d) = (src + r * sourceStride, dst + r * destinationStride)
@@ -91,7 +91,7 @@ extension KernelContext {
     @inline(__always)
     func meanAndVariance(_ p: UnsafePointer<Float>, count: Int) -> (mean: Double, variance: Double) {
         var (m, v) = (0.0, 0.0)
-        if th_moments(Int32(vectorLevel), p, count, &m, &v) != 0 { return (m, v) }
+        if th_moments(cLevel, p, count, &m, &v) != 0 { return (m, v) }
         let mean = blockSum(p, count: count) / Double(count)
         let (acc, corr) = blockSquaredDeviations(p, count: count, mean: Float(mean))
         return (mean, max(0, (acc - corr * corr / Double(count)) / Double(count)))

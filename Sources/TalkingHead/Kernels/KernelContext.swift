@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// What the kernels of one `TalkingHead` may use, taken from its `Configuration`: the vector
@@ -32,10 +33,32 @@ struct KernelContext: @unchecked Sendable {
     static var standard: KernelContext { KernelContext(TalkingHead.Configuration()) }
 
     /// `level` as the C kernels take it.
-    var vectorLevel: Int { level.rawValue }
+    var cLevel: Int32 { Int32(level.rawValue) }
+
+    /// Whether `kernel` has a loop at `level` (else it declines and its Swift twin runs): the C
+    /// side's table (`CKernels/Dispatch.c`) is the one place that knows.
+    func runs(_ kernel: CKernel) -> Bool { th_kernel_runs(kernel.code, cLevel) != 0 }
 
     /// A tensor of this context's pool whose values are garbage until written.
     func tensor(uninitializedChannels channels: Int, height: Int, width: Int) -> Tensor {
         Tensor(uninitializedChannels: channels, height: height, width: width, pool: pool)
+    }
+}
+
+/// The C kernels whose loops depend on the vector level (`th_kernel_runs`).
+enum CKernel: CaseIterable {
+    case depthwiseRows, depthwiseBand, depthwiseUp2, convRows, scaleShift, moments, activate, gemmPacked
+
+    var code: Int32 {
+        switch self {
+        case .depthwiseRows: return Int32(TH_KERNEL_DEPTHWISE_ROWS)
+        case .depthwiseBand: return Int32(TH_KERNEL_DEPTHWISE_BAND)
+        case .depthwiseUp2: return Int32(TH_KERNEL_DEPTHWISE_UP2)
+        case .convRows: return Int32(TH_KERNEL_CONV_ROWS)
+        case .scaleShift: return Int32(TH_KERNEL_SCALE_SHIFT)
+        case .moments: return Int32(TH_KERNEL_MOMENTS)
+        case .activate: return Int32(TH_KERNEL_ACTIVATE)
+        case .gemmPacked: return Int32(TH_KERNEL_GEMM_PACKED)
+        }
     }
 }

@@ -19,7 +19,7 @@ struct PointwiseWeights {
         storage = weights
         self.rows = rows
         self.columns = columns
-        guard context.level >= .avx512 && context.tuning.packedProduct && columns >= context.tuning.packedProductMinimumInputs else {
+        guard context.runs(.gemmPacked) && context.tuning.packedProduct && columns >= context.tuning.packedProductMinimumInputs else {
             tileRows = 0
             return
         }

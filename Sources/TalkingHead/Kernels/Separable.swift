@@ -60,7 +60,7 @@ extension KernelContext {
                      "separableConv2d: pointwise weights \(pointwise.rows)x\(pointwise.columns) for \(cin)->\(cout)")
         // The packed product when the weights were packed for it and it is still switched on; sgemm
         // on the row-major weights otherwise (unpacked here when a benchmark switched it off).
-        let packedProduct = pointwise.tileRows > 0 && vectorLevel >= 2 && tuning.packedProduct && cin >= tuning.packedProductMinimumInputs
+        let packedProduct = pointwise.tileRows > 0 && runs(.gemmPacked) && tuning.packedProduct && cin >= tuning.packedProductMinimumInputs
         let rowMajor = packedProduct || pointwise.tileRows == 0 ? pointwise.storage : pointwise.unpacked()
         // Channel ch's plane, whether it is upsampled and its deferred norm, for ch in 0..<cin.
         var planes: [(UnsafePointer<Float>, Bool, RowNorm?)] = []
@@ -116,7 +116,7 @@ extension KernelContext {
                     // A full-size source: all its channels in one C call (AVX-512).
                     let code = src.norm?.activation.scaleShiftCode ?? (act: 0, slope: 0)
                     if !src.upsampled && (src.norm == nil || code.act >= 0),
-                       th_depthwise_band(Int32(vectorLevel), src.data, h * w, src.channels, h, w, k, s, p, depthwise + ch * k * k,
+                       th_depthwise_band(cLevel, src.data, h * w, src.channels, h, w, k, s, p, depthwise + ch * k * k,
                                          src.norm?.scale, src.norm?.shift, code.act, code.slope, oy0, rows, padded,
                                          g.rowStride, mid + ch * ldm, ldm) != 0 {
                         ch += src.channels
@@ -131,7 +131,7 @@ extension KernelContext {
                 }
                 let c = output + oy0 * wo
                 if packedProduct {
-                    let done = th_gemm_packed(Int32(vectorLevel), pointwise.storage.data, Int32(pointwise.tileRows), cout, cin,
+                    let done = th_gemm_packed(cLevel, pointwise.storage.data, Int32(pointwise.tileRows), cout, cin,
                                               mid, ldm, n, bias, c, ho * wo)
                     precondition(done != 0, "separableConv2d: th_gemm_packed declined")
                 } else {

@@ -9,6 +9,8 @@ struct Conv2d {
     let weight: Tensor
     let bias: Tensor?
     let activation: Activation
+    /// The weights regrouped for the direct loops where this geometry runs them (output heads).
+    let heads: HeadWeights?
     /// The kernels' vector level, threads, buffers and tuning (from the weights' store).
     let context: KernelContext
 
@@ -23,6 +25,14 @@ struct Conv2d {
         context = store.context
         weight = try store.take("\(key).weight", shape: [cout, cin, kernel, kernel])
         self.bias = bias ? try store.take("\(key).bias", shape: [cout]) : nil
+        heads = Self.regrouped(weight, cin: cin, cout: cout, kernel: kernel, stride: stride, padding: padding, context: context)
+    }
+
+    /// The weights for `th_conv_rows` when `conv2d` runs it for this geometry, else nil.
+    static func regrouped(_ weight: Tensor, cin: Int, cout: Int, kernel: Int, stride: Int, padding: Int,
+                          context: KernelContext) -> HeadWeights? {
+        guard context.conv2dAppliesNorm(cout: cout, kernel: kernel, stride: stride, padding: padding) else { return nil }
+        return HeadWeights(weight.data, cin: cin, cout: cout, kernel: kernel, context: context)
     }
 
     /// A convolution from given tensors (used to stack heads).
@@ -31,6 +41,7 @@ struct Conv2d {
         self.context = context
         (self.cin, self.cout, self.kernel, self.stride, self.padding) = (cin, cout, kernel, stride, padding)
         (self.weight, self.bias, self.activation) = (weight, bias, activation)
+        heads = Self.regrouped(weight, cin: cin, cout: cout, kernel: kernel, stride: stride, padding: padding, context: context)
     }
 
     /// x [cin, h, w] -> [cout, ho, wo]
@@ -48,7 +59,7 @@ struct Conv2d {
         Profile.measure(.im2col, "\(cin)->\(cout) k\(kernel) @\(ho)x\(wo)", flops: Double(2 * cin * cout * kernel * kernel * ho * wo)) {
             context.conv2d(input: x.data, cin: cin, height: x.height, width: x.width, weight: weight.data, cout: cout,
                    kernel: kernel, stride: stride, padding: padding, bias: bias?.data, output: y.data,
-                   norm: applies ? input.norm : nil)
+                   norm: applies ? input.norm : nil, heads: heads)
         }
         Profile.measure(.elementwise) { context.activate(y.data, count: y.count, activation) }
         return y
