@@ -82,13 +82,8 @@ public final class TalkingHead: @unchecked Sendable {
 
     /// Which model `dir` holds, from the file names (the contents are checked when loading).
     static func detectModel(_ dir: URL) throws -> Model {
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir), isDir.boolValue else {
-            throw TalkingHeadError.fileNotFound(path: dir.path)
-        }
-        func present(_ name: String) -> Bool {
-            FileManager.default.fileExists(atPath: dir.appendingPathComponent(name).path)
-        }
+        let folder = try WeightsFolder(dir, context: .standard)
+        func present(_ name: String) -> Bool { folder.contains(name) }
         // face_morpher.safetensors is a file name of both models: it tells nothing.
         let shared = Set([Poser.File.faceMorpher.rawValue])
         let tha3 = Poser.File.allCases.map(\.rawValue).filter { !shared.contains($0) }

@@ -124,6 +124,32 @@ final class KernelsVsNaiveTests: XCTestCase {
         XCTAssertEqual(th_gemm_packed(0, nil, 8, 1, 1, nil, 1, 1, nil, nil, 1), 0)
     }
 
+    /// A pending norm is applied once, by the first consumer that materialises it: an alias
+    /// then sees it applied (not pending), and materialising again changes nothing.
+    func testDeferredNormIsAppliedOnceForEveryAlias() {
+        let (c, h, w) = (3, 5, 7)
+        let x = random(c * h * w)
+        let scale = random(c), shift = random(c)
+        let norm = ChannelScaleShift(scale: scale, shift: shift, activation: .leakyReLU(0.2))
+        let pending = DeferredTensor(raw: tensor(c, h, w, x), norm: norm, context: context)
+        let alias = pending
+        let once = pending.materialized().array
+        XCTAssertNil(alias.norm, "an alias still sees the norm as pending")
+        XCTAssertEqual(alias.materialized().array, once, "materialised twice")
+        let want = (0..<x.count).map { i -> Float in
+            let v = x[i] * scale[i / (h * w)] + shift[i / (h * w)]
+            return v > 0 ? v : v * 0.2
+        }
+        XCTAssertLessThanOrEqual(zip(once, want).map { abs($0 - $1) }.max()!, 1e-6, "norm applied")
+        // With a residual: the sum once, then an ordinary tensor.
+        let residual = tensor(c, h, w, random(c * h * w))
+        let summed = DeferredTensor(raw: tensor(c, h, w, x), norm: norm, context: context)
+        let sum = summed.materialized(adding: residual, context: context).array
+        XCTAssertNil(summed.norm)
+        XCTAssertLessThanOrEqual(zip(sum, zip(want, residual.array).map { $1 + $0 }).map { abs($0 - $1) }.max()!, 1e-6,
+                                 "norm applied with the residual")
+    }
+
     func testDepthwise() {
         let path = "vector level \(context.level)"
         for (c, h, w, k, s, p) in [(3, 13, 11, 3, 1, 1), (7, 1, 1, 3, 1, 1), (5, 12, 10, 4, 2, 1), (5, 13, 11, 4, 2, 1),

@@ -64,11 +64,16 @@ struct ChannelScaleShift: Sendable {
 /// norm on the way (`ChannelSource`); a residual sum applies it with the addition. That saves
 /// a pass over the tensor (read and write) per norm, which at 512x512 is 32 MB each way.
 /// Results are bit for bit those of applying the norm first (`scaleShift` in both places).
-struct DeferredTensor {
+///
+/// A reference: the pending norm is state this object owns, applied once, by whichever consumer
+/// materialises it first, after which every holder reads `norm` nil and the normalised `raw`;
+/// no alias can still see the tensor as pending once it was applied in place.
+final class DeferredTensor {
     let raw: Tensor
-    let norm: ChannelScaleShift?
+    /// The norm still to apply to `raw`; nil once applied (or when there was none).
+    private(set) var norm: ChannelScaleShift?
     /// The kernels that apply `norm` (nil without one).
-    let context: KernelContext?
+    private let context: KernelContext?
 
     init(raw: Tensor, norm: ChannelScaleShift? = nil, context: KernelContext? = nil) {
         precondition(norm == nil || (norm!.scale.count == raw.channels && context != nil))
@@ -77,23 +82,43 @@ struct DeferredTensor {
         self.context = context
     }
 
-    init(_ tensor: Tensor) { self.init(raw: tensor) }
+    convenience init(_ tensor: Tensor) { self.init(raw: tensor) }
 
     var channels: Int { raw.channels }
     var height: Int { raw.height }
     var width: Int { raw.width }
 
-    /// The tensor with its norm applied, in place in `raw`: afterwards this value (and every copy
-    /// of it) must no longer be read as deferred.
+    /// The tensor with its norm applied, in place in `raw` (once: afterwards `norm` is nil).
     func materialized() -> Tensor {
         guard let norm, let context else { return raw }
         let (x, plane) = (raw.data, raw.plane)
         Profile.measure(.norm, "\(raw.channels) @\(raw.height)x\(raw.width) (deferred, applied)") {
             context.parallelFor(raw.channels) { c in
                 context.scaleShift(x + c * plane, x + c * plane, count: plane, scale: norm.scale[c], shift: norm.shift[c],
-                           activation: norm.activation)
+                                   activation: norm.activation)
             }
         }
+        self.norm = nil
+        return raw
+    }
+
+    /// `residual` + the normalised tensor, in place in `raw` (a residual block's sum, the norm
+    /// applied with the addition); afterwards `raw` holds the sum and `norm` is nil.
+    func materialized(adding residual: Tensor, context: KernelContext) -> Tensor {
+        precondition(residual.count == raw.count, "residual of \(residual.count) values for \(raw.count)")
+        let (bp, xp, plane) = (raw.data, residual.data, raw.plane)
+        guard let norm else {
+            let n = raw.count
+            Profile.measure(.elementwise) { context.parallelRanges(n) { r in for i in r { bp[i] = xp[i] + bp[i] } } }
+            return raw
+        }
+        Profile.measure(.norm, "\(raw.channels) @\(raw.height)x\(raw.width) (residual)") {
+            context.parallelFor(raw.channels) { c in
+                context.scaleShift(bp + c * plane, bp + c * plane, count: plane, scale: norm.scale[c], shift: norm.shift[c],
+                                   activation: norm.activation, residual: xp + c * plane)
+            }
+        }
+        self.norm = nil
         return raw
     }
 

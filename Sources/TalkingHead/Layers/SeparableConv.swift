@@ -201,20 +201,7 @@ struct ResnetBlockSeparable {
     func callAsFunction(_ input: DeferredTensor) -> Tensor {
         let x = input.materialized()
         let a = convolvedAndNormalised(conv1, norm1, DeferredTensor(x))
-        let b = convolvedAndNormalised(conv2, norm2, a)
-        guard let n2 = b.norm else {
-            let (bp, xp, n) = (b.raw.data, x.data, x.count)
-            Profile.measure(.elementwise) { context.parallelRanges(n) { r in for i in r { bp[i] = xp[i] + bp[i] } } }
-            return b.raw
-        }
-        let (bp, xp, plane) = (b.raw.data, x.data, x.plane)
-        Profile.measure(.norm, "\(x.channels) @\(x.height)x\(x.width) (residual)") {
-            context.parallelFor(x.channels) { c in
-                context.scaleShift(bp + c * plane, bp + c * plane, count: plane, scale: n2.scale[c], shift: n2.shift[c],
-                           activation: n2.activation, residual: xp + c * plane)
-            }
-        }
-        return b.raw
+        return convolvedAndNormalised(conv2, norm2, a).materialized(adding: x, context: context)
     }
 }
 

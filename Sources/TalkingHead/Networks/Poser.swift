@@ -24,13 +24,9 @@ struct Poser {
     let context: KernelContext
 
     init(weightsDirectory dir: URL, context: KernelContext = .standard) throws {
-        _ = configureBLASThreads
         self.context = context
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir), isDir.boolValue else {
-            throw TalkingHeadError.fileNotFound(path: dir.path)
-        }
-        func store(_ f: File) throws -> WeightStore { try WeightStore(contentsOf: dir.appendingPathComponent(f.rawValue), context: context) }
+        let folder = try WeightsFolder(dir, context: context)
+        func store(_ f: File) throws -> WeightStore { try folder.store(f.rawValue) }
         decomposer = try EyebrowDecomposer(store(.eyebrowDecomposer))
         combiner = try EyebrowMorphingCombiner(store(.eyebrowMorphingCombiner))
         morpher = try FaceMorpher(store(.faceMorpher))

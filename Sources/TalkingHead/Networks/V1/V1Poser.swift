@@ -31,13 +31,9 @@ struct V1Poser {
     let context: KernelContext
 
     init(weightsDirectory dir: URL, context: KernelContext = .standard) throws {
-        _ = configureBLASThreads
         self.context = context
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir), isDir.boolValue else {
-            throw TalkingHeadError.fileNotFound(path: dir.path)
-        }
-        func store(_ f: File) throws -> WeightStore { try WeightStore(contentsOf: dir.appendingPathComponent(f.rawValue), context: context) }
+        let folder = try WeightsFolder(dir, context: context)
+        func store(_ f: File) throws -> WeightStore { try folder.store(f.rawValue) }
         let morpherStore = try store(.faceMorpher)
         let size = try Self.imageSize(metadata: morpherStore.metadata, path: morpherStore.path)
         morpher = try V1FaceMorpher(morpherStore)
