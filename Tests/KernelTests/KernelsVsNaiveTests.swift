@@ -1,5 +1,6 @@
 import Foundation
 import CKernels
+import TestSupport
 import XCTest
 @testable import TalkingHead
 
@@ -504,18 +505,4 @@ final class KernelsVsNaiveTests: XCTestCase {
         XCTAssertEqual(Array(cat.array[40..<80]), t.array)
         XCTAssertEqual(context.broadcast([1.5, -2] as [Float], height: 2, width: 2).array, [1.5, 1.5, 1.5, 1.5, -2, -2, -2, -2])
     }
-}
-
-/// Deterministic generator for test inputs.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func uniform() -> Double { Double(next() >> 11) / Double(1 << 53) }
 }
