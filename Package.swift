@@ -58,7 +58,7 @@ var tests: [Target] {
         // Helpers shared by the test targets: PRNG, PNG chunks, temporary folders, differences.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         // Kernels against naive loops and against PyTorch fixtures (committed, small).
-        .testTarget(name: "KernelTests", dependencies: ["TalkingHead", "CKernels"],
+        .testTarget(name: "KernelTests", dependencies: ["TalkingHead", "CKernels", "TestSupport"],
                     exclude: ["Fixtures"]),
         // Loading: safetensors reader on tiny generated files, malformed ones included.
         .testTarget(name: "LoadingTests", dependencies: ["TalkingHead", "TestSupport"]),
@@ -70,7 +70,7 @@ var tests: [Target] {
         .testTarget(name: "FidelityTests", dependencies: ["TalkingHead"]),
         // THA v1: networks and chain vs upstream random-weight fixtures (Tests/Fixtures/tha1,
         // committed, read via #filePath), loading, a full-size random-weight model.
-        .testTarget(name: "V1Tests", dependencies: ["TalkingHead"]),
+        .testTarget(name: "V1Tests", dependencies: ["TalkingHead", "TestSupport"]),
         // Animator (seeded motion, blinks, mouth, capture), settings and emotion presets.
         .testTarget(name: "AnimationTests", dependencies: ["TalkingHead"]),
     ]

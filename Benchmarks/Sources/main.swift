@@ -75,7 +75,9 @@ func summary(_ xs: [Double]) -> [String: Double] {
 // {"poses": [[45 numbers], ...]}) or --count random ones. Prints a JSON object.
 if let weights = option("--pipeline") {
     let loadStart = Date()
-    let head = try TalkingHead(weightsDirectory: URL(fileURLWithPath: weights), configuration: TalkingHead.Configuration(environment: ProcessInfo.processInfo.environment))
+    var configuration = try TalkingHead.Configuration(environment: ProcessInfo.processInfo.environment)
+    configuration.tuning.deferredNorms = !args.contains("--eager-norms")
+    let head = try TalkingHead(weightsDirectory: URL(fileURLWithPath: weights), configuration: configuration)
     let loadSeconds = Date().timeIntervalSince(loadStart)
     let image: RGBAImage
     if let path = option("--image") {
@@ -103,7 +105,6 @@ if let weights = option("--pipeline") {
     var perKind: [Profile.Kind: [Double]] = [:]
     Profile.enabled = true
     Profile.byDetail = args.contains("--by-layer")
-    deferNorms = !args.contains("--eager-norms")
     var perDetail: [String: [Double]] = [:]
     var detailFlops: [String: Double] = [:]
     for p in poses {
@@ -131,11 +132,11 @@ if let weights = option("--pipeline") {
         if k.isNetwork { networks[k.rawValue] = summary(v) } else { kernels[k.rawValue] = summary(v) }
     }
     let result: [String: Any] = [
-        "threads": workerCount, "poses": poses.count, "load_seconds": loadSeconds,
+        "threads": head.context.workerCount, "poses": poses.count, "load_seconds": loadSeconds,
         "first_pose_seconds": firstSeconds, "pose": summary(totals), "pose_seconds": totals, "pose_cpu_seconds": summary(cpuTotals), "networks": networks,
         "kernels": kernels, "peak_rss_mb": peakRSSMegabytes(),
-        "peak_live_activations_mb": Double(BufferPool.shared.statistics.peakLive) / 1048576,
-        "idle_pool_mb": Double(BufferPool.shared.statistics.idle) / 1048576,
+        "peak_live_activations_mb": Double(head.context.pool.statistics.peakLive) / 1048576,
+        "idle_pool_mb": Double(head.context.pool.statistics.idle) / 1048576,
         "rss_anon_mb": procStatusMegabytes("RssAnon"), "rss_file_mb": procStatusMegabytes("RssFile"),
     ]
     let json = try JSONSerialization.data(withJSONObject: result, options: [.prettyPrinted, .sortedKeys])
@@ -150,15 +151,18 @@ if let weights = option("--pipeline") {
 if let spec = option("--ab"), let weights = option("--weights") {
     let parts = spec.split(separator: ":")
     let values = parts[1].split(separator: ",").map { Int($0)! }
-    func set(_ v: Int) {
+    // One TalkingHead per setting (the knobs are part of its configuration); same-sized pools
+    // share their buffers.
+    let heads = try values.map { v -> TalkingHead in
+        var configuration = try TalkingHead.Configuration(environment: ProcessInfo.processInfo.environment)
         switch parts[0] {
-        case "band": separableBandFloats = v
-        case "bandspercore": separableBandsPerCore = v
-        case "pool": usePool = v != 0
+        case "band": configuration.tuning.separableBandFloats = v
+        case "bandspercore": configuration.tuning.separableBandsPerCore = v
+        case "pool": configuration.spinningPool = v != 0
         default: fatalError("unknown knob \(parts[0])")
         }
+        return try TalkingHead(weightsDirectory: URL(fileURLWithPath: weights), configuration: configuration)
     }
-    let head = try TalkingHead(weightsDirectory: URL(fileURLWithPath: weights), configuration: TalkingHead.Configuration(environment: ProcessInfo.processInfo.environment))
     let image = try RGBAImage(contentsOf: URL(fileURLWithPath: option("--image") ?? "\(weights)/samples/lambda_00.png"))
     var times = [[Double]](repeating: [], count: values.count)
     var cpu = [[Double]](repeating: [], count: values.count)
@@ -166,8 +170,7 @@ if let spec = option("--ab"), let weights = option("--weights") {
     for round in 0..<(rounds + 1) {
         var p = PoseParameters()
         for q in PoseParameter.allCases { p[q] = Float.random(in: q.range) }
-        for (i, v) in values.enumerated() {
-            set(v)
+        for (i, head) in heads.enumerated() {
             let t = Date(), c = processCPUSeconds()
             _ = try head.pose(image: image, params: p)
             if round > 0 {
@@ -188,7 +191,8 @@ if args.contains("--layers") {
     // (cin, cout, size, k, s, upsampledChannels)
     var shapes: [(Int, Int, Int, Int, Int, Int)] = [(16, 32, 512, 3, 1, 0), (32, 64, 512, 4, 2, 0), (96, 32, 512, 3, 1, 64), (192, 64, 256, 3, 1, 128),
         (384, 128, 128, 3, 1, 256), (128, 64, 256, 3, 1, 0), (256, 128, 128, 3, 1, 0), (64, 128, 256, 4, 2, 0), (256, 256, 64, 3, 1, 0), (512, 512, 32, 3, 1, 0), (512, 512, 16, 3, 1, 0)]
-    if let v = option("--bands-per-core").flatMap({ Int($0) }) { separableBandsPerCore = v }
+    var context = KernelContext.standard
+    if let v = option("--bands-per-core").flatMap({ Int($0) }) { context.tuning.separableBandsPerCore = v }
     // --shape cin,cout,size,k,s,upsampled: that layer alone (for a profiler).
     if let v = option("--shape")?.split(separator: ",").compactMap({ Int($0) }), v.count == 6 {
         shapes = [(v[0], v[1], v[2], v[3], v[4], v[5])]
@@ -204,22 +208,22 @@ if args.contains("--layers") {
         var all: [[Double]] = [[], []]
         // Row-major for sgemm, packed for th_gemm_packed (the layout is chosen when weights load).
         let weights = [false, true].map { packed in
-            separableDirectGemm = packed
-            return PointwiseWeights(copying: wts.data, rows: cout, columns: cin)
+            context.tuning.packedProduct = packed
+            return PointwiseWeights(copying: wts.data, rows: cout, columns: cin, context: context)
         }
         for round in 0..<24 {
             let g = round % 2
-            separableDirectGemm = g == 1
+            context.tuning.packedProduct = g == 1
             let pw = weights[g]
             let t0 = Date()
             do {
                 if up > 0 {
-                    separableConv2d(sources: [ChannelSource(data: big.data, channels: up, upsampled: true),
+                    context.separableConv2d(sources: [ChannelSource(data: big.data, channels: up, upsampled: true),
                                               ChannelSource(data: big.data + up * size * size / 4, channels: cin - up, upsampled: false)],
                                     height: size, width: size, depthwise: wts.data + 512 * 512, kernel: k, stride: s, padding: p,
                                     pointwise: pw, cout: cout, bias: nil, output: out.data)
                 } else {
-                    separableConv2d(input: big.data, cin: cin, height: size, width: size, depthwise: wts.data + 512 * 512, kernel: k, stride: s,
+                    context.separableConv2d(input: big.data, cin: cin, height: size, width: size, depthwise: wts.data + 512 * 512, kernel: k, stride: s,
                                     padding: p, pointwise: pw, cout: cout, bias: nil, output: out.data)
                 }
             }
@@ -237,15 +241,16 @@ if args.contains("--dw-cost") {
     let big = rand(512 * 64 * 64)
     let out = Tensor(channels: 512, height: 64, width: 64)
     let wts = rand(512 * 512 + 512 * 16)
+    let context = KernelContext.standard
     let scale = [Float](repeating: 1.1, count: 512), shift = [Float](repeating: 0.1, count: 512)
     for (c, size) in [(512, 32), (512, 16), (256, 64)] {
         for cout in (onlyDW ? [8] : [8, c]) {
-            let pw = PointwiseWeights(copying: wts.data, rows: cout, columns: c)
+            let pw = PointwiseWeights(copying: wts.data, rows: cout, columns: c, context: context)
             for normed in [false, true] {
                 var ts: [Double] = []
                 for _ in 0..<(onlyDW ? 2000 : 40) {
                     let t0 = Date()
-                    separableConv2d(sources: [ChannelSource(data: big.data, channels: c, upsampled: false,
+                    context.separableConv2d(sources: [ChannelSource(data: big.data, channels: c, upsampled: false,
                                                             norm: normed ? ChannelScaleShift(scale: Array(scale[0..<c]), shift: Array(shift[0..<c]), activation: .relu) : nil)],
                                     height: size, width: size, depthwise: wts.data + 512 * 512, kernel: 3, stride: 1, padding: 1,
                                     pointwise: pw, cout: cout, bias: nil, output: out.data)
@@ -258,48 +263,49 @@ if args.contains("--dw-cost") {
     }
     exit(0)
 }
+let context = KernelContext.standard
 let x = rand(96 * 512 * 512)
 let y = Tensor(channels: 96, height: 512, width: 512)
 let w = rand(96 * 49)
 time("depthwise 3x3 96@512", flops: 2 * 9 * 96 * 512 * 512) {
-    depthwiseConv2d(input: x.data, channels: 96, height: 512, width: 512, weight: w.data, kernel: 3, stride: 1, padding: 1, output: y.data)
+    context.depthwiseConv2d(input: x.data, channels: 96, height: 512, width: 512, weight: w.data, kernel: 3, stride: 1, padding: 1, output: y.data)
 }
 time("depthwise 4x4s2 96@512", flops: 2 * 16 * 96 * 256 * 256) {
-    depthwiseConv2d(input: x.data, channels: 96, height: 512, width: 512, weight: w.data, kernel: 4, stride: 2, padding: 1, output: y.data)
+    context.depthwiseConv2d(input: x.data, channels: 96, height: 512, width: 512, weight: w.data, kernel: 4, stride: 2, padding: 1, output: y.data)
 }
 time("depthwise 7x7 10@256", flops: 2 * 49 * 10 * 256 * 256) {
-    depthwiseConv2d(input: x.data, channels: 10, height: 256, width: 256, weight: w.data, kernel: 7, stride: 1, padding: 3, output: y.data)
+    context.depthwiseConv2d(input: x.data, channels: 10, height: 256, width: 256, weight: w.data, kernel: 7, stride: 1, padding: 3, output: y.data)
 }
 time("depthwise transposed 4x4 96@256", flops: 2 * 4 * 96 * 512 * 512) {
-    depthwiseConvTranspose2d(input: x.data, channels: 96, height: 256, width: 256, weight: w.data, kernel: 4, stride: 2, padding: 1, output: y.data)
+    context.depthwiseConvTranspose2d(input: x.data, channels: 96, height: 256, width: 256, weight: w.data, kernel: 4, stride: 2, padding: 1, output: y.data)
 }
 let pw = rand(96 * 96)
 time("conv1x1 96->32 @512", flops: 2 * 96 * 32 * 512 * 512) {
-    conv1x1(input: x.data, cin: 96, plane: 512 * 512, weight: pw.data, cout: 32, bias: nil, output: y.data)
+    context.conv1x1(input: x.data, cin: 96, plane: 512 * 512, weight: pw.data, cout: 32, bias: nil, output: y.data)
 }
 let pw256 = rand(256 * 256)
 time("conv1x1 256->256 @64", flops: 2 * 256 * 256 * 64 * 64) {
-    conv1x1(input: x.data, cin: 256, plane: 64 * 64, weight: pw256.data, cout: 256, bias: nil, output: y.data)
+    context.conv1x1(input: x.data, cin: 256, plane: 64 * 64, weight: pw256.data, cout: 256, bias: nil, output: y.data)
 }
 let hw = rand(10 * 32 * 9)
 time("conv3x3 32->10 @512", flops: 2 * 32 * 9 * 10 * 512 * 512) {
-    conv2d(input: x.data, cin: 32, height: 512, width: 512, weight: hw.data, cout: 10, kernel: 3, stride: 1, padding: 1, bias: nil, output: y.data)
+    context.conv2d(input: x.data, cin: 32, height: 512, width: 512, weight: hw.data, cout: 10, kernel: 3, stride: 1, padding: 1, bias: nil, output: y.data)
 }
-time("tanh 4@512") { activate(x.data, count: 4 * 512 * 512, .tanh) }
-time("sigmoid 4@512") { activate(x.data, count: 4 * 512 * 512, .sigmoid) }
+time("tanh 4@512") { context.activate(x.data, count: 4 * 512 * 512, .tanh) }
+time("sigmoid 4@512") { context.activate(x.data, count: 4 * 512 * 512, .sigmoid) }
 let g = rand(96)
 time("instance norm + leaky 32@512") {
-    instanceNorm(y.data, channels: 32, plane: 512 * 512, gamma: g.data, beta: g.data, activation: .leakyReLU(0.1))
+    context.instanceNorm(y.data, channels: 32, plane: 512 * 512, gamma: g.data, beta: g.data, activation: .leakyReLU(0.1))
 }
 let gc = Tensor(channels: 2, height: 512, width: 512)
 time("grid change apply 4@512") {
-    applyGridChange(image: x.data, channels: 4, height: 512, width: 512, gridChange: gc.data, alignCorners: false, output: y.data)
+    context.applyGridChange(image: x.data, channels: 4, height: 512, width: 512, gridChange: gc.data, alignCorners: false, output: y.data)
 }
 time("resize bilinear 4@512->256") {
-    resizeBilinear(input: x.data, channels: 4, height: 512, width: 512, output: y.data, outHeight: 256, outWidth: 256)
+    context.resizeBilinear(input: x.data, channels: 4, height: 512, width: 512, output: y.data, outHeight: 256, outWidth: 256)
 }
 time("upsample nearest 128@64") {
-    upsampleNearest2x(input: x.data, channels: 128, height: 64, width: 64, output: y.data)
+    context.upsampleNearest2x(input: x.data, channels: 128, height: 64, width: 64, output: y.data)
 }
 let big = rand(1024 * 1024)
 let c = Tensor(channels: 1024, height: 32, width: 32)
@@ -307,13 +313,13 @@ time("sgemm 1 thread 256x4096x256", flops: 2 * 256 * 4096 * 256) {
     sgemm(m: 256, n: 4096, k: 256, a: big.data, lda: 256, b: x.data, ldb: 4096, c: c.data, ldc: 4096)
 }
 time("parallelSgemm 256x4096x256", flops: 2 * 256 * 4096 * 256) {
-    parallelSgemm(m: 256, n: 4096, k: 256, a: big.data, lda: 256, b: x.data, ldb: 4096, c: c.data, ldc: 4096)
+    context.parallelSgemm(m: 256, n: 4096, k: 256, a: big.data, lda: 256, b: x.data, ldb: 4096, c: c.data, ldc: 4096)
 }
 time("sgemm 1 thread 1024^3", flops: 2 * 1024 * 1024 * 1024) {
     sgemm(m: 1024, n: 1024, k: 1024, a: big.data, lda: 1024, b: x.data, ldb: 1024, c: c.data, ldc: 1024)
 }
 time("parallelSgemm 1024^3", flops: 2 * 1024 * 1024 * 1024) {
-    parallelSgemm(m: 1024, n: 1024, k: 1024, a: big.data, lda: 1024, b: x.data, ldb: 1024, c: c.data, ldc: 1024)
+    context.parallelSgemm(m: 1024, n: 1024, k: 1024, a: big.data, lda: 1024, b: x.data, ldb: 1024, c: c.data, ldc: 1024)
 }
 blasThreadCount = 2
 time("sgemm 2 blas threads 256x4096x256", flops: 2 * 256 * 4096 * 256) {
@@ -325,11 +331,11 @@ time("sgemm 2 blas threads 1024^3", flops: 2 * 1024 * 1024 * 1024) {
 for (c, h, k, s) in [(16, 512, 3, 1), (32, 512, 4, 2), (96, 512, 3, 1), (192, 256, 3, 1), (384, 128, 3, 1), (256, 64, 3, 1), (512, 32, 3, 1), (10, 256, 7, 1), (64, 256, 4, 2)] {
     let ho = (h + 2 * (k == 4 ? 1 : k / 2) - k) / s + 1
     time("dw \(k)x\(k)s\(s) \(c)@\(h)", flops: Double(2 * k * k * c * ho * ho)) {
-        depthwiseConv2d(input: x.data, channels: c, height: h, width: h, weight: w.data, kernel: k, stride: s, padding: k == 4 ? 1 : k / 2, output: y.data)
+        context.depthwiseConv2d(input: x.data, channels: c, height: h, width: h, weight: w.data, kernel: k, stride: s, padding: k == 4 ? 1 : k / 2, output: y.data)
     }
 }
 let xd = rand(96 * 512 * 512)
 for i in 0..<xd.count { xd.data[i] *= 1e-39 }
 time("dw 3x3s1 96@512 denormal input", flops: Double(2 * 9 * 96 * 512 * 512)) {
-    depthwiseConv2d(input: xd.data, channels: 96, height: 512, width: 512, weight: w.data, kernel: 3, stride: 1, padding: 1, output: y.data)
+    context.depthwiseConv2d(input: xd.data, channels: 96, height: 512, width: 512, weight: w.data, kernel: 3, stride: 1, padding: 1, output: y.data)
 }

@@ -45,6 +45,8 @@ public final class TalkingHead: @unchecked Sendable {
     public let outputSize: Int
 
     let backend: Backend
+    /// The configuration as the kernels take it.
+    let context: KernelContext
     private let lock = NSLock()
     /// The last THA3 image posed: its model input and the eyebrow decomposer's output.
     private var cached: (image: RGBAImage, input: Tensor, decomposition: EyebrowDecomposer.Output)?
@@ -66,26 +68,22 @@ public final class TalkingHead: @unchecked Sendable {
     public init(weightsDirectory: URL, configuration: Configuration = Configuration()) throws {
         try configuration.validate()
         self.configuration = configuration
-        configuration.applyToKernels()
+        let context = KernelContext(configuration)
+        self.context = context
         switch try Self.detectModel(weightsDirectory) {
         case .tha3:
-            let poser = try Poser(weightsDirectory: weightsDirectory)
+            let poser = try Poser(weightsDirectory: weightsDirectory, context: context)
             (model, outputSize, backend) = (.tha3, Poser.imageSize, .tha3(poser))
         case .tha1:
-            let poser = try V1Poser(weightsDirectory: weightsDirectory)
+            let poser = try V1Poser(weightsDirectory: weightsDirectory, context: context)
             (model, outputSize, backend) = (.tha1, poser.imageSize, .tha1(poser))
         }
     }
 
     /// Which model `dir` holds, from the file names (the contents are checked when loading).
     static func detectModel(_ dir: URL) throws -> Model {
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir), isDir.boolValue else {
-            throw TalkingHeadError.fileNotFound(path: dir.path)
-        }
-        func present(_ name: String) -> Bool {
-            FileManager.default.fileExists(atPath: dir.appendingPathComponent(name).path)
-        }
+        let folder = try WeightsFolder(dir, context: .standard)
+        func present(_ name: String) -> Bool { folder.contains(name) }
         // face_morpher.safetensors is a file name of both models: it tells nothing.
         let shared = Set([Poser.File.faceMorpher.rawValue])
         let tha3 = Poser.File.allCases.map(\.rawValue).filter { !shared.contains($0) }
@@ -129,7 +127,7 @@ public final class TalkingHead: @unchecked Sendable {
         // Keep `output` alive while its buffer is read: released early, the buffer would go back
         // to the shared pool where another thread's pose could overwrite it mid-conversion.
         return withExtendedLifetime(output) {
-            rgbaImage(fromModelOutput: output.data, width: size, height: size)
+            rgbaImage(fromModelOutput: output.data, width: size, height: size, context: context)
         }
     }
 
@@ -152,8 +150,8 @@ public final class TalkingHead: @unchecked Sendable {
 
     /// The model input of `image`: [4, height, width] in [-1, 1].
     private func inputTensor(_ image: RGBAImage) -> Tensor {
-        let input = Tensor(uninitializedChannels: 4, height: image.height, width: image.width)
-        modelInput(from: image, into: input.data)
+        let input = context.tensor(uninitializedChannels: 4, height: image.height, width: image.width)
+        modelInput(from: image, into: input.data, context: context)
         return input
     }
 }

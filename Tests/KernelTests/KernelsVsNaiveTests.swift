@@ -1,5 +1,6 @@
 import Foundation
 import CKernels
+import TestSupport
 import XCTest
 @testable import TalkingHead
 
@@ -7,6 +8,8 @@ import XCTest
 /// sizes and borders. Tolerance 1e-4 absolute; each case prints its max difference.
 final class KernelsVsNaiveTests: XCTestCase {
     var rng = SplitMix(seed: 42)
+    /// The kernels' level and knobs; `testEveryVectorPath` lowers the level.
+    var context = KernelContext.standard
 
     func random(_ n: Int, scale: Double = 1) -> [Float] { (0..<n).map { _ in Float(rng.uniform() * 2 - 1) * Float(scale) } }
 
@@ -25,7 +28,7 @@ final class KernelsVsNaiveTests: XCTestCase {
     /// Pointwise weights [rows, pw.count / rows] of a separable convolution, in the layout the
     /// current vector level's product reads (packed for th_gemm_packed on AVX-512).
     func pointwise(_ pw: [Float], rows: Int) -> PointwiseWeights {
-        PointwiseWeights(tensor(1, 1, pw.count, pw), rows: rows, columns: pw.count / rows)
+        PointwiseWeights(tensor(1, 1, pw.count, pw), rows: rows, columns: pw.count / rows, context: context)
     }
 
     func planes(_ t: Tensor) -> Planes { Planes(c: t.channels, h: t.height, w: t.width, v: t.array.map(Double.init)) }
@@ -69,7 +72,7 @@ final class KernelsVsNaiveTests: XCTestCase {
         ] {
             let x = random(cin * h * w), wt = random(cout * cin * k * k), b = random(cout)
             let out = Tensor(channels: cout, height: (h + 2 * p - k) / s + 1, width: (w + 2 * p - k) / s + 1)
-            conv2d(input: tensor(cin, h, w, x).data, cin: cin, height: h, width: w, weight: tensor(1, 1, wt.count, wt).data,
+            context.conv2d(input: tensor(cin, h, w, x).data, cin: cin, height: h, width: w, weight: tensor(1, 1, wt.count, wt).data,
                    cout: cout, kernel: k, stride: s, padding: p, bias: bias ? tensor(1, 1, cout, b).data : nil, output: out.data)
             let want = Naive.conv2d(Planes(c: cin, h: h, w: w, v: x.map(Double.init)), weight: wt.map(Double.init), cout: cout,
                                     k: k, stride: s, padding: p, groups: 1, bias: bias ? b.map(Double.init) : nil)
@@ -78,12 +81,14 @@ final class KernelsVsNaiveTests: XCTestCase {
     }
 
     /// Depthwise and separable kernels on every inner loop this CPU can run: the portable Swift
-    /// loops, and the C AVX2 and AVX-512 loops where available (the other tests run the best).
+    /// loops, and the C AVX2 and AVX-512 loops where available. Fails when a level it asked for
+    /// is not the one the kernels ran at, or when it ran no level at all.
     func testEveryVectorPath() {
-        let detected = vectorLevel
-        defer { vectorLevel = detected }
-        for level in 0..<Int(th_vector_level()) {
-            vectorLevel = level
+        defer { context.level = .detected }
+        var ran: [VectorLevel] = []
+        for level in VectorLevel.allCases where level <= .detected {
+            context.level = level
+            XCTAssertEqual(context.level, level, "the context did not take vector level \(level)")
             testDepthwise()
             testSeparableConvolution()
             testSeparableConvolutionOfUpsampledConcat()
@@ -92,18 +97,69 @@ final class KernelsVsNaiveTests: XCTestCase {
             testHeadConvolutionWithDeferredNorm()
             testConv2dGeneralAndPointwise()
             testInstanceNormAndActivations()
+            ran.append(context.level)
         }
+        XCTAssertEqual(ran, VectorLevel.allCases.filter { $0 <= .detected }, "vector levels run")
+        XCTAssertEqual(ran.first, .portable, "the portable Swift loops did not run")
+    }
+
+    /// Every C kernel declines the same way below its lowest level (returns 0, touches nothing:
+    /// the pointers here are null), and no kernel runs above the CPU's level.
+    func testKernelsDeclineTheSameWay() {
+        var portable = context
+        portable.level = .portable
+        for kernel in CKernel.allCases {
+            XCTAssertFalse(portable.runs(kernel), "\(kernel) runs at the portable level")
+            XCTAssertEqual(th_kernel_runs(kernel.code, 99), th_kernel_runs(kernel.code, Int32(VectorLevel.detected.rawValue)),
+                           "\(kernel) above the CPU's level")
+        }
+        XCTAssertEqual(th_depthwise_rows(0, nil, 1, 1, nil, nil, 1, 1, 1, nil), 0)
+        XCTAssertEqual(th_depthwise_band(0, nil, 1, 1, 1, 1, 3, 1, 1, nil, nil, nil, 0, 0, 0, 1, nil, 1, nil, 1), 0)
+        XCTAssertEqual(th_depthwise_up2_rows(0, nil, 1, 0, nil, 0, 1, 1, nil), 0)
+        XCTAssertEqual(th_conv_group(0, 4), 0)
+        XCTAssertEqual(th_conv_rows(0, 3, nil, 1, 1, 1, nil, 8, nil, 4, 1, 1, nil, 1), 0)
+        XCTAssertEqual(th_scale_shift(0, nil, 1, nil, 1, 1, 1, 1, 0, 0, 0, nil), 0)
+        var m = 0.0, v = 0.0
+        XCTAssertEqual(th_moments(0, nil, 1, &m, &v), 0)
+        XCTAssertEqual(th_activate(0, 0, nil, 1), 0)
+        XCTAssertEqual(th_gemm_packed(0, nil, 8, 1, 1, nil, 1, 1, nil, nil, 1), 0)
+    }
+
+    /// A pending norm is applied once, by the first consumer that materialises it: an alias
+    /// then sees it applied (not pending), and materialising again changes nothing.
+    func testDeferredNormIsAppliedOnceForEveryAlias() {
+        let (c, h, w) = (3, 5, 7)
+        let x = random(c * h * w)
+        let scale = random(c), shift = random(c)
+        let norm = ChannelScaleShift(scale: scale, shift: shift, activation: .leakyReLU(0.2))
+        let pending = DeferredTensor(raw: tensor(c, h, w, x), norm: norm, context: context)
+        let alias = pending
+        let once = pending.materialized().array
+        XCTAssertNil(alias.norm, "an alias still sees the norm as pending")
+        XCTAssertEqual(alias.materialized().array, once, "materialised twice")
+        let want = (0..<x.count).map { i -> Float in
+            let v = x[i] * scale[i / (h * w)] + shift[i / (h * w)]
+            return v > 0 ? v : v * 0.2
+        }
+        XCTAssertLessThanOrEqual(zip(once, want).map { abs($0 - $1) }.max()!, 1e-6, "norm applied")
+        // With a residual: the sum once, then an ordinary tensor.
+        let residual = tensor(c, h, w, random(c * h * w))
+        let summed = DeferredTensor(raw: tensor(c, h, w, x), norm: norm, context: context)
+        let sum = summed.materialized(adding: residual, context: context).array
+        XCTAssertNil(summed.norm)
+        XCTAssertLessThanOrEqual(zip(sum, zip(want, residual.array).map { $1 + $0 }).map { abs($0 - $1) }.max()!, 1e-6,
+                                 "norm applied with the residual")
     }
 
     func testDepthwise() {
-        let path = vectorLevel > 0 ? "vector level \(vectorLevel)" : "portable"
+        let path = "vector level \(context.level)"
         for (c, h, w, k, s, p) in [(3, 13, 11, 3, 1, 1), (7, 1, 1, 3, 1, 1), (5, 12, 10, 4, 2, 1), (5, 13, 11, 4, 2, 1),
                                    (17, 9, 40, 7, 1, 3), (2, 3, 5, 4, 2, 1), (3, 35, 37, 3, 1, 1), (4, 34, 70, 4, 2, 1),
                                    // 3x3 stride 1 four rows at a time: 64-wide blocks, a row and columns left over
                                    (3, 13, 130, 3, 1, 1), (2, 8, 64, 3, 1, 1)] {
             let x = random(c * h * w), wt = random(c * k * k)
             let out = Tensor(channels: c, height: (h + 2 * p - k) / s + 1, width: (w + 2 * p - k) / s + 1)
-            depthwiseConv2d(input: tensor(c, h, w, x).data, channels: c, height: h, width: w, weight: tensor(1, 1, wt.count, wt).data,
+            context.depthwiseConv2d(input: tensor(c, h, w, x).data, channels: c, height: h, width: w, weight: tensor(1, 1, wt.count, wt).data,
                             kernel: k, stride: s, padding: p, output: out.data)
             let want = Naive.conv2d(Planes(c: c, h: h, w: w, v: x.map(Double.init)), weight: wt.map(Double.init), cout: c,
                                     k: k, stride: s, padding: p, groups: c, bias: nil)
@@ -126,7 +182,7 @@ final class KernelsVsNaiveTests: XCTestCase {
             let (ho, wo) = ((h + 2 * p - k) / s + 1, (w + 2 * p - k) / s + 1)
             let out = Tensor(channels: cout, height: ho, width: wo)
             var statistics = [Double](repeating: .nan, count: 2 * cout)
-            separableConv2d(input: tensor(cin, h, w, x).data, cin: cin, height: h, width: w,
+            context.separableConv2d(input: tensor(cin, h, w, x).data, cin: cin, height: h, width: w,
                             depthwise: tensor(1, 1, dw.count, dw).data, kernel: k, stride: s, padding: p,
                             pointwise: pointwise(pw, rows: cout), cout: cout,
                             bias: bias ? tensor(1, 1, cout, b).data : nil, output: out.data, statistics: &statistics)
@@ -152,7 +208,7 @@ final class KernelsVsNaiveTests: XCTestCase {
             let low = random(c1 * (h / 2) * (w / 2)), full = random(c2 * h * w)
             let dw = random((c1 + c2) * 9), pw = random(cout * (c1 + c2)), b = random(cout)
             let out = Tensor(channels: cout, height: h, width: w)
-            separableConv2d(sources: [ChannelSource(data: tensor(c1, h / 2, w / 2, low).data, channels: c1, upsampled: true),
+            context.separableConv2d(sources: [ChannelSource(data: tensor(c1, h / 2, w / 2, low).data, channels: c1, upsampled: true),
                                       ChannelSource(data: tensor(c2, h, w, full).data, channels: c2, upsampled: false)],
                             height: h, width: w, depthwise: tensor(1, 1, dw.count, dw).data, kernel: 3, stride: 1, padding: 1,
                             pointwise: pointwise(pw, rows: cout), cout: cout,
@@ -163,7 +219,7 @@ final class KernelsVsNaiveTests: XCTestCase {
                                    groups: c1 + c2, bias: nil)
             let want = Naive.conv2d(mid, weight: pw.map(Double.init), cout: cout, k: 1, stride: 1, padding: 0, groups: 1,
                                     bias: bias ? b.map(Double.init) : nil)
-            check(out, want, "separable of cat(up2x(\(c1)), \(c2)) -> \(cout) \(h)x\(w) vector level \(vectorLevel)",
+            check(out, want, "separable of cat(up2x(\(c1)), \(c2)) -> \(cout) \(h)x\(w) vector level \(context.level)",
                   tolerance: c1 + c2 > 50 ? 5e-4 : 1e-4)
         }
     }
@@ -190,11 +246,11 @@ final class KernelsVsNaiveTests: XCTestCase {
                     let lowT = tensor(c1, lh, lw, low), fullT = tensor(max(c2, 1), h, w, c2 > 0 ? full : [Float](repeating: 0, count: h * w))
                     if !deferred {
                         for c in 0..<c1 {
-                            scaleShift(lowT.data + c * lh * lw, lowT.data + c * lh * lw, count: lh * lw, scale: scale[c],
+                            context.scaleShift(lowT.data + c * lh * lw, lowT.data + c * lh * lw, count: lh * lw, scale: scale[c],
                                        shift: shift[c], activation: activation)
                         }
                         for c in 0..<c2 {
-                            scaleShift(fullT.data + c * h * w, fullT.data + c * h * w, count: h * w, scale: scale[c1 + c],
+                            context.scaleShift(fullT.data + c * h * w, fullT.data + c * h * w, count: h * w, scale: scale[c1 + c],
                                        shift: shift[c1 + c], activation: activation)
                         }
                     }
@@ -206,7 +262,7 @@ final class KernelsVsNaiveTests: XCTestCase {
                     }
                     let out = Tensor(channels: cout, height: (h + 2 * p - k) / s + 1, width: (w + 2 * p - k) / s + 1)
                     alive.append(out)
-                    separableConv2d(sources: sources, height: h, width: w, depthwise: tensor(1, 1, dw.count, dw).data, kernel: k,
+                    context.separableConv2d(sources: sources, height: h, width: w, depthwise: tensor(1, 1, dw.count, dw).data, kernel: k,
                                     stride: s, padding: p, pointwise: pointwise(pw, rows: cout), cout: cout, bias: nil,
                                     output: out.data)
                     return out.array
@@ -214,7 +270,7 @@ final class KernelsVsNaiveTests: XCTestCase {
                 let (eager, deferred) = (run(deferred: false), run(deferred: true))
                 let differing = zip(eager, deferred).filter { $0.0.bitPattern != $0.1.bitPattern }.count
                 print("separable \(c1)\(upsampled ? " up2x + \(c2)" : "")->\(cout) \(k)x\(k) s\(s) \(h)x\(w) deferred \(activation) "
-                      + "vector level \(vectorLevel): \(differing) of \(eager.count) values differ from norm-first")
+                      + "vector level \(context.level): \(differing) of \(eager.count) values differ from norm-first")
                 XCTAssertEqual(differing, 0, "deferred norm, \(c1)+\(c2)->\(cout) k\(k) s\(s) \(activation)")
             }
         }
@@ -223,25 +279,25 @@ final class KernelsVsNaiveTests: XCTestCase {
     /// The direct 3x3 loops of the output heads with a deferred norm on their input give the same
     /// bits as normalising first (where `conv2dAppliesNorm`; elsewhere conv2d refuses a norm).
     func testHeadConvolutionWithDeferredNorm() {
-        guard conv2dAppliesNorm(cout: 10, kernel: 3, stride: 1, padding: 1) else { return }
+        guard context.conv2dAppliesNorm(cout: 10, kernel: 3, stride: 1, padding: 1) else { return }
         for (cin, cout, h, w) in [(32, 10, 37, 70), (7, 4, 9, 20)] {
             let x = random(cin * h * w, scale: 3), wt = random(cout * cin * 9), b = random(cout)
             let scale = random(cin), shift = random(cin)
             let norm = ChannelScaleShift(scale: scale, shift: shift, activation: .leakyReLU(0.1))
             let normed = tensor(cin, h, w, x)
             for c in 0..<cin {
-                scaleShift(normed.data + c * h * w, normed.data + c * h * w, count: h * w, scale: scale[c], shift: shift[c],
+                context.scaleShift(normed.data + c * h * w, normed.data + c * h * w, count: h * w, scale: scale[c], shift: shift[c],
                            activation: norm.activation)
             }
             let (eager, deferred) = (Tensor(channels: cout, height: h, width: w), Tensor(channels: cout, height: h, width: w))
             alive += [eager, deferred]
             let (wT, bT) = (tensor(1, 1, wt.count, wt), tensor(1, 1, cout, b))
-            conv2d(input: normed.data, cin: cin, height: h, width: w, weight: wT.data, cout: cout, kernel: 3, stride: 1,
+            context.conv2d(input: normed.data, cin: cin, height: h, width: w, weight: wT.data, cout: cout, kernel: 3, stride: 1,
                    padding: 1, bias: bT.data, output: eager.data)
-            conv2d(input: tensor(cin, h, w, x).data, cin: cin, height: h, width: w, weight: wT.data, cout: cout, kernel: 3,
+            context.conv2d(input: tensor(cin, h, w, x).data, cin: cin, height: h, width: w, weight: wT.data, cout: cout, kernel: 3,
                    stride: 1, padding: 1, bias: bT.data, output: deferred.data, norm: norm)
             let differing = zip(eager.array, deferred.array).filter { $0.0.bitPattern != $0.1.bitPattern }.count
-            print("head conv \(cin)->\(cout) \(h)x\(w) deferred norm vector level \(vectorLevel): \(differing) values differ")
+            print("head conv \(cin)->\(cout) \(h)x\(w) deferred norm vector level \(context.level): \(differing) values differ")
             XCTAssertEqual(differing, 0, "head conv \(cin)->\(cout): deferred norm differs from norm-first")
         }
     }
@@ -257,7 +313,7 @@ final class KernelsVsNaiveTests: XCTestCase {
             func run(_ input: [Float], norm: ChannelScaleShift?, statistics: UnsafeMutablePointer<Double>?) -> Tensor {
                 let out = Tensor(channels: cout, height: 2 * h, width: 2 * w)
                 alive.append(out)
-                separableConv2d(sources: [ChannelSource(data: tensor(cin, h, w, input).data, channels: cin, upsampled: false, norm: norm)],
+                context.separableConv2d(sources: [ChannelSource(data: tensor(cin, h, w, input).data, channels: cin, upsampled: false, norm: norm)],
                                 height: h, width: w, depthwise: tensor(1, 1, dw.count, dw).data, kernel: 4, stride: 2, padding: 1,
                                 transposed: true, pointwise: pointwise(pw, rows: cout), cout: cout,
                                 bias: bias ? tensor(1, 1, cout, b).data : nil, output: out.data, statistics: statistics)
@@ -269,13 +325,13 @@ final class KernelsVsNaiveTests: XCTestCase {
                                             cout: cin, k: 4, stride: 2, padding: 1, groups: cin)
             let want = Naive.conv2d(mid, weight: pw.map(Double.init), cout: cout, k: 1, stride: 1, padding: 0, groups: 1,
                                     bias: bias ? b.map(Double.init) : nil)
-            check(out, want, "separable transposed \(cin)->\(cout) \(h)x\(w) vector level \(vectorLevel)",
+            check(out, want, "separable transposed \(cin)->\(cout) \(h)x\(w) vector level \(context.level)",
                   tolerance: cin > 50 ? 5e-4 : 1e-4)
             XCTAssertLessThanOrEqual(statisticsDifference(out, statistics), 1e-6, "separable transposed \(cin)->\(cout) statistics")
             let normed = (0..<(cin * h * w)).map { i -> Float in
                 var v: Float = 0
                 withUnsafePointer(to: x[i]) { src in withUnsafeMutablePointer(to: &v) { dst in
-                    scaleShift(src, dst, count: 1, scale: scale[i / (h * w)], shift: shift[i / (h * w)], activation: .leakyReLU(0.2))
+                    context.scaleShift(src, dst, count: 1, scale: scale[i / (h * w)], shift: shift[i / (h * w)], activation: .leakyReLU(0.2))
                 } }
                 return v
             }
@@ -329,7 +385,7 @@ final class KernelsVsNaiveTests: XCTestCase {
     /// Pointwise weights packed for the product give back the same matrix row-major (the sgemm
     /// fallback when a benchmark switches the packed product off after loading).
     func testPointwiseWeightsUnpack() throws {
-        try XCTSkipUnless(vectorLevel >= 2, "no AVX-512 on this CPU: weights stay row-major")
+        try XCTSkipUnless(context.runs(.gemmPacked), "no AVX-512 on this CPU: weights stay row-major")
         for (rows, columns) in [(13, 300), (64, 96), (512, 539), (9, 32)] {
             let values = random(rows * columns)
             let weights = pointwise(values, rows: rows)
@@ -344,7 +400,7 @@ final class KernelsVsNaiveTests: XCTestCase {
         for (c, h, w) in [(3, 7, 5), (1, 1, 1), (4, 12, 19)] {
             let x = random(c * h * w), wt = random(c * 16)
             let out = Tensor(channels: c, height: 2 * h, width: 2 * w)
-            depthwiseConvTranspose2d(input: tensor(c, h, w, x).data, channels: c, height: h, width: w,
+            context.depthwiseConvTranspose2d(input: tensor(c, h, w, x).data, channels: c, height: h, width: w,
                                      weight: tensor(1, 1, wt.count, wt).data, kernel: 4, stride: 2, padding: 1, output: out.data)
             check(out, Naive.convTranspose2d(Planes(c: c, h: h, w: w, v: x.map(Double.init)), weight: wt.map(Double.init),
                                              cout: c, k: 4, stride: 2, padding: 1, groups: c), "transposed depthwise \(c)ch \(h)x\(w)")
@@ -355,7 +411,7 @@ final class KernelsVsNaiveTests: XCTestCase {
             let x = random(cin * h * w), wt = random(cin * cout * k * k)
             let (ho, wo) = ((h - 1) * 2 - 2 + k, (w - 1) * 2 - 2 + k)
             let out = Tensor(channels: cout, height: ho, width: wo)
-            convTranspose2d(input: tensor(cin, h, w, x).data, cin: cin, height: h, width: w, weight: tensor(1, 1, wt.count, wt).data,
+            context.convTranspose2d(input: tensor(cin, h, w, x).data, cin: cin, height: h, width: w, weight: tensor(1, 1, wt.count, wt).data,
                             cout: cout, kernel: k, stride: 2, padding: 1, output: out.data)
             check(out, Naive.convTranspose2d(Planes(c: cin, h: h, w: w, v: x.map(Double.init)), weight: wt.map(Double.init),
                                              cout: cout, k: k, stride: 2, padding: 1, groups: 1), "transposed full \(cin)->\(cout) \(k)x\(k) \(h)x\(w)")
@@ -367,11 +423,11 @@ final class KernelsVsNaiveTests: XCTestCase {
             let x = random(c * h * w).map { $0 + Float(offset) }, g = random(c), b = random(c)
             for act in [Activation.identity, .relu, .leakyReLU(0.1)] {
                 let t = tensor(c, h, w, x)
-                instanceNorm(t.data, channels: c, plane: h * w, gamma: tensor(1, 1, c, g).data, beta: tensor(1, 1, c, b).data,
+                context.instanceNorm(t.data, channels: c, plane: h * w, gamma: tensor(1, 1, c, g).data, beta: tensor(1, 1, c, b).data,
                              activation: act)
                 var want = Naive.instanceNorm(Planes(c: c, h: h, w: w, v: x.map(Double.init)), gamma: g.map(Double.init), beta: b.map(Double.init))
                 want.v = want.v.map { act == .relu ? max($0, 0) : (act == .leakyReLU(0.1) && $0 < 0 ? 0.1 * $0 : $0) }
-                check(t, want, "instance norm \(c)x\(h)x\(w) offset \(offset) \(act) vector level \(vectorLevel)",
+                check(t, want, "instance norm \(c)x\(h)x\(w) offset \(offset) \(act) vector level \(context.level)",
                       tolerance: offset > 0 ? 5e-4 : 1e-4)
             }
         }
@@ -384,8 +440,8 @@ final class KernelsVsNaiveTests: XCTestCase {
         let x = random(1001, scale: 12) + [0, -0.0, 1e-8, -1e-8, 30, -30, 100, -100, 1e30, -1e30, 87.5, -87.5, 89, -89]
         for (act, f) in [(Activation.sigmoid, { (v: Double) in 1 / (1 + exp(-v)) }), (.tanh, { (v: Double) in Foundation.tanh(v) })] {
             let t = tensor(1, 1, x.count, x)
-            activate(t.data, count: x.count, act)
-            check(t, Planes(c: 1, h: 1, w: x.count, v: x.map { f(Double($0)) }), "activation \(act) vector level \(vectorLevel)",
+            context.activate(t.data, count: x.count, act)
+            check(t, Planes(c: 1, h: 1, w: x.count, v: x.map { f(Double($0)) }), "activation \(act) vector level \(context.level)",
                   tolerance: 1e-6)
         }
     }
@@ -394,12 +450,12 @@ final class KernelsVsNaiveTests: XCTestCase {
         for (c, h, w, ho, wo) in [(2, 16, 12, 8, 6), (3, 7, 5, 14, 10), (1, 13, 11, 8, 17), (2, 1, 1, 3, 2)] {
             let x = random(c * h * w)
             let out = Tensor(channels: c, height: ho, width: wo)
-            resizeBilinear(input: tensor(c, h, w, x).data, channels: c, height: h, width: w, output: out.data, outHeight: ho, outWidth: wo)
+            context.resizeBilinear(input: tensor(c, h, w, x).data, channels: c, height: h, width: w, output: out.data, outHeight: ho, outWidth: wo)
             check(out, Naive.bilinear(Planes(c: c, h: h, w: w, v: x.map(Double.init)), ho: ho, wo: wo), "bilinear \(h)x\(w)->\(ho)x\(wo)")
         }
         let x = random(3 * 5 * 7)
         let up = Tensor(channels: 3, height: 10, width: 14)
-        upsampleNearest2x(input: tensor(3, 5, 7, x).data, channels: 3, height: 5, width: 7, output: up.data)
+        context.upsampleNearest2x(input: tensor(3, 5, 7, x).data, channels: 3, height: 5, width: 7, output: up.data)
         check(up, Naive.nearest2x(Planes(c: 3, h: 5, w: 7, v: x.map(Double.init))), "nearest 2x")
     }
 
@@ -407,7 +463,7 @@ final class KernelsVsNaiveTests: XCTestCase {
         for (c, h, w, align) in [(4, 13, 11, false), (2, 9, 16, true), (3, 1, 5, false)] {
             let x = random(c * h * w), change = random(2 * h * w, scale: 0.6)
             let out = Tensor(channels: c, height: h, width: w)
-            applyGridChange(image: tensor(c, h, w, x).data, channels: c, height: h, width: w,
+            context.applyGridChange(image: tensor(c, h, w, x).data, channels: c, height: h, width: w,
                             gridChange: tensor(2, h, w, change).data, alignCorners: align, output: out.data)
             var gx = [Double](), gy = [Double]()
             for y in 0..<h { for xx in 0..<w {
@@ -420,7 +476,7 @@ final class KernelsVsNaiveTests: XCTestCase {
         // Identity grid change reproduces the image.
         let x = random(2 * 6 * 5)
         let out = Tensor(channels: 2, height: 6, width: 5)
-        applyGridChange(image: tensor(2, 6, 5, x).data, channels: 2, height: 6, width: 5,
+        context.applyGridChange(image: tensor(2, 6, 5, x).data, channels: 2, height: 6, width: 5,
                         gridChange: tensor(2, 6, 5, [Float](repeating: 0, count: 60)).data, alignCorners: false, output: out.data)
         check(out, Planes(c: 2, h: 6, w: 5, v: x.map(Double.init)), "identity warp", tolerance: 1e-6)
     }
@@ -429,7 +485,7 @@ final class KernelsVsNaiveTests: XCTestCase {
         let plane = 12
         let a = random(plane).map { ($0 + 1) / 2 }, top = random(4 * plane), bottom = random(4 * plane)
         let out = Tensor(channels: 4, height: 3, width: 4)
-        applyRGBChange(alpha: tensor(1, 3, 4, a).data, colorChange: tensor(4, 3, 4, top).data, image: tensor(4, 3, 4, bottom).data,
+        context.applyRGBChange(alpha: tensor(1, 3, 4, a).data, colorChange: tensor(4, 3, 4, top).data, image: tensor(4, 3, 4, bottom).data,
                        plane: plane, output: out.data)
         var want = [Double]()
         for c in 0..<4 { for i in 0..<plane {
@@ -447,20 +503,6 @@ final class KernelsVsNaiveTests: XCTestCase {
         let cat = Tensor.concat([t, crop.crop(top: 0, left: 0, height: 2, width: 3)].map { $0.height == 4 ? $0 : $0 }.prefix(1) + [t])
         XCTAssertEqual(cat.channels, 4)
         XCTAssertEqual(Array(cat.array[40..<80]), t.array)
-        XCTAssertEqual(Tensor.broadcast([1.5, -2] as [Float], height: 2, width: 2).array, [1.5, 1.5, 1.5, 1.5, -2, -2, -2, -2])
+        XCTAssertEqual(context.broadcast([1.5, -2] as [Float], height: 2, width: 2).array, [1.5, 1.5, 1.5, 1.5, -2, -2, -2, -2])
     }
-}
-
-/// Deterministic generator for test inputs.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func uniform() -> Double { Double(next() >> 11) / Double(1 << 53) }
 }

@@ -5,6 +5,7 @@ import XCTest
 /// Every kernel against PyTorch on the committed fixtures of make_kernel_fixtures.py.
 /// An op this test does not know fails, so new fixture cases cannot go untested.
 final class PyTorchFixtureTests: XCTestCase {
+    let context = KernelContext.standard
     struct Case: Decodable {
         var name: String
         var op: String
@@ -52,10 +53,10 @@ final class PyTorchFixtureTests: XCTestCase {
                 let (stride, padding, groups) = (c.params["stride"]!.int, c.params["padding"]!.int, c.params["groups"]!.int)
                 let ws = shape("weight")
                 if groups == 1 {
-                    conv2d(input: x.data, cin: s[0], height: s[1], width: s[2], weight: w.data, cout: ws[0], kernel: ws[2],
+                    context.conv2d(input: x.data, cin: s[0], height: s[1], width: s[2], weight: w.data, cout: ws[0], kernel: ws[2],
                            stride: stride, padding: padding, bias: bias?.data, output: out.data)
                 } else if groups == s[0] && ws[0] == s[0] && bias == nil {
-                    depthwiseConv2d(input: x.data, channels: s[0], height: s[1], width: s[2], weight: w.data, kernel: ws[2],
+                    context.depthwiseConv2d(input: x.data, channels: s[0], height: s[1], width: s[2], weight: w.data, kernel: ws[2],
                                     stride: stride, padding: padding, output: out.data)
                 } else {
                     XCTFail("\(c.name): groups \(groups) is neither 1 nor depthwise"); continue
@@ -65,10 +66,10 @@ final class PyTorchFixtureTests: XCTestCase {
                 let ws = shape("weight")
                 let (stride, padding, groups) = (c.params["stride"]!.int, c.params["padding"]!.int, c.params["groups"]!.int)
                 if groups == 1 {
-                    convTranspose2d(input: x.data, cin: s[0], height: s[1], width: s[2], weight: w.data, cout: ws[1],
+                    context.convTranspose2d(input: x.data, cin: s[0], height: s[1], width: s[2], weight: w.data, cout: ws[1],
                                     kernel: ws[2], stride: stride, padding: padding, output: out.data)
                 } else if groups == s[0] {
-                    depthwiseConvTranspose2d(input: x.data, channels: s[0], height: s[1], width: s[2], weight: w.data,
+                    context.depthwiseConvTranspose2d(input: x.data, channels: s[0], height: s[1], width: s[2], weight: w.data,
                                              kernel: ws[2], stride: stride, padding: padding, output: out.data)
                 } else {
                     XCTFail("\(c.name): groups \(groups) unsupported"); continue
@@ -77,22 +78,22 @@ final class PyTorchFixtureTests: XCTestCase {
                 let g = try input("weight"), b = try input("bias")
                 weights += [g, b]
                 out.data.update(from: x.data, count: x.count)
-                instanceNorm(out.data, channels: s[0], plane: s[1] * s[2], gamma: g.data, beta: b.data,
+                context.instanceNorm(out.data, channels: s[0], plane: s[1] * s[2], gamma: g.data, beta: b.data,
                              eps: Float(c.params["eps"]!.double))
             case "relu", "leaky_relu", "sigmoid", "tanh":
                 let act: Activation = c.op == "relu" ? .relu : c.op == "sigmoid" ? .sigmoid : c.op == "tanh" ? .tanh
                     : .leakyReLU(Float(c.params["negative_slope"]!.double))
                 out.data.update(from: x.data, count: x.count)
-                activate(out.data, count: x.count, act)
+                context.activate(out.data, count: x.count, act)
             case "upsample_nearest":
-                upsampleNearest2x(input: x.data, channels: s[0], height: s[1], width: s[2], output: out.data)
+                context.upsampleNearest2x(input: x.data, channels: s[0], height: s[1], width: s[2], output: out.data)
             case "interpolate_bilinear":
                 let size = c.params["size"]!.list
-                resizeBilinear(input: x.data, channels: s[0], height: s[1], width: s[2], output: out.data,
+                context.resizeBilinear(input: x.data, channels: s[0], height: s[1], width: s[2], output: out.data,
                                outHeight: size[0], outWidth: size[1])
             case "grid_change_apply":
                 let g = try input("grid_change"); weights.append(g)
-                applyGridChange(image: x.data, channels: s[0], height: s[1], width: s[2], gridChange: g.data,
+                context.applyGridChange(image: x.data, channels: s[0], height: s[1], width: s[2], gridChange: g.data,
                                 alignCorners: c.params["align_corners"]!.bool, output: out.data)
             case "grid_sample":
                 let grid = try input("grid")
@@ -101,7 +102,7 @@ final class PyTorchFixtureTests: XCTestCase {
                 let gx = Tensor(channels: 1, height: 1, width: n), gy = Tensor(channels: 1, height: 1, width: n)
                 for i in 0..<n { gx.data[i] = grid.data[2 * i]; gy.data[i] = grid.data[2 * i + 1] }
                 weights += [grid, gx, gy]
-                gridSampleBilinearBorder(input: x.data, channels: s[0], height: s[1], width: s[2], gridX: gx.data,
+                context.gridSampleBilinearBorder(input: x.data, channels: s[0], height: s[1], width: s[2], gridX: gx.data,
                                          gridY: gy.data, outHeight: gs[0], outWidth: gs[1],
                                          alignCorners: c.params["align_corners"]!.bool, output: out.data)
             default:

@@ -85,6 +85,39 @@ final class V1FidelityTests: XCTestCase {
         print(String(format: "chain (morpher -> rotator -> combiner): max |diff| %.2e", worst))
     }
 
+    /// Two instances with different configurations in one process each run with their own
+    /// (the kernels read no process-wide knob): the first keeps every core and the CPU's
+    /// vector level after the second, portable and single-threaded, loads; both match upstream.
+    func testTwoConfigurationsInOneProcess() throws {
+        let f = try V1Fixtures.outputs()
+        let dir = try V1Fixtures.weightsFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fast = try TalkingHead(weightsDirectory: dir)
+        var plain = TalkingHead.Configuration()
+        plain.threads = 1
+        plain.maxVectorLevel = .portable
+        plain.hugePages = false
+        plain.tuning.deferredNorms = false
+        let slow = try TalkingHead(weightsDirectory: dir, configuration: plain)
+        XCTAssertEqual(fast.context.level, .detected)
+        XCTAssertEqual(fast.context.workerCount, ProcessInfo.processInfo.activeProcessorCount)
+        XCTAssertTrue(fast.context.pool.hugePages)
+        XCTAssertEqual(slow.context.level, .portable)
+        XCTAssertEqual(slow.context.workerCount, 1)
+        XCTAssertFalse(slow.context.pool.hugePages)
+        XCTAssertFalse(slow.context.tuning.deferredNorms)
+        let image = try v1Fixture(f, "image")
+        for head in [fast, slow] {
+            guard case .tha1(let poser) = head.backend else { return XCTFail("not a THA v1 backend") }
+            var worst = 0.0
+            for (k, pose) in try poses(f).enumerated() {
+                try check(poser.pose(image, pose: pose), f, "pose\(k).combiner.0", worst: &worst, tolerance: Self.chainTolerance)
+            }
+            print(String(format: "chain at %@, %d threads: max |diff| %.2e", head.context.level.description as NSString,
+                         head.context.workerCount, worst))
+        }
+    }
+
     /// PoseParameters reach the v1 networks as upstream's 6 values.
     func testPoseMapping() throws {
         var p = PoseParameters()

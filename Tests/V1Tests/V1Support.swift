@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 @testable import TalkingHead
 
@@ -76,25 +77,11 @@ func maxAbsDifference(_ a: Tensor, _ b: Tensor) -> Double {
     return m
 }
 
-/// Deterministic uniform numbers for generated weights.
-struct V1Random {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform in [-1, 1).
-    mutating func uniform() -> Float { Float(next() >> 40) / Float(1 << 23) - 1 }
-}
-
 /// Random weights for a THA v1 state dict given key -> shape: convolutions uniform with variance
 /// about 1/fan-in, instance-norm scales around 1 and biases around 0, the grid change scaled by
 /// 0.05 (realistic warps, as the fixtures). Written as `<network>.safetensors` in `dir`.
 func writeRandomV1Network(_ network: String, shapes: [String: [Int]], seed: UInt64, imageSize: Int? = nil, to dir: URL) throws {
-    var rng = V1Random(state: seed)
+    var rng = SplitMix(seed: seed)
     var tensors: [(key: String, shape: [Int], values: [Float])] = []
     for key in shapes.keys.sorted() {
         let shape = shapes[key]!
@@ -105,11 +92,11 @@ func writeRandomV1Network(_ network: String, shapes: [String: [Int]], seed: UInt
             let fan = Float(shape[1] * shape[2] * shape[3])
             var scale = (3 / fan).squareRoot()
             if key.contains("grid_change") { scale *= 0.05 }
-            for i in 0..<n { values[i] = rng.uniform() * scale }
+            for i in 0..<n { values[i] = rng.symmetric() * scale }
         } else if key.hasSuffix(".weight") {
-            for i in 0..<n { values[i] = 1 + 0.2 * rng.uniform() }
+            for i in 0..<n { values[i] = 1 + 0.2 * rng.symmetric() }
         } else {
-            for i in 0..<n { values[i] = 0.1 * rng.uniform() }
+            for i in 0..<n { values[i] = 0.1 * rng.symmetric() }
         }
         tensors.append((key, shape, values))
     }

@@ -104,27 +104,6 @@ extension TalkingHead {
 }
 
 extension TalkingHead.Configuration {
-    /// Sets the kernels' process-wide knobs from this value. The kernels still read globals, so
-    /// the last `TalkingHead` created decides for all of them.
-    func applyToKernels() {
-        TalkingHead.setKernelVectorLevel(vectorLevel)
-        workerCount = resolvedThreads
-        BufferPool.shared.capacityBytes = bufferPoolMegabytes << 20
-        usePool = spinningPool
-        BufferPool.hugePages = hugePages
-        separableBandFloats = tuning.separableBandFloats
-        separableBandsPerCore = tuning.separableBandsPerCore
-        separableDirectGemm = tuning.packedProduct
-        directGemmMinimumInputs = tuning.packedProductMinimumInputs
-        deferNorms = tuning.deferredNorms
-    }
-}
-
-extension TalkingHead {
-    static func setKernelVectorLevel(_ level: VectorLevel) { vectorLevel = level.rawValue }
-}
-
-extension TalkingHead.Configuration {
     /// The configuration that `TALKING_HEAD_THREADS`, `TALKING_HEAD_MAX_VECTOR_LEVEL`
     /// (`portable`, `avx2`, `avx512`; `TALKING_HEAD_PORTABLE=1` is `portable`),
     /// `TALKING_HEAD_HUGE_PAGES=0` and `TALKING_HEAD_POOL_MB` describe in `environment` (the

@@ -20,13 +20,13 @@ private let inputTables: (rgb: [Float], alpha: [Float]) = {
 
 /// Writes the model input for `image` into `out`: planar 4 x H x W floats in [-1, 1].
 /// Pixels with alpha 0 become (0, 0, 0, 0) first, as upstream does.
-func modelInput(from image: RGBAImage, into out: UnsafeMutablePointer<Float>) {
+func modelInput(from image: RGBAImage, into out: UnsafeMutablePointer<Float>, context: KernelContext = .standard) {
     let plane = image.width * image.height
     let (rgb, alpha) = inputTables
     image.pixels.withUnsafeBufferPointer { px in
         rgb.withUnsafeBufferPointer { rgb in
             alpha.withUnsafeBufferPointer { alpha in
-                parallelRanges(plane) { r in
+                context.parallelRanges(plane) { r in
                     for i in r {
                         let a = px[4 * i + 3]
                         if a == 0 {
@@ -54,12 +54,12 @@ func linearToSRGB(_ v: Float) -> Float {
 
 /// The 8-bit image of a model output (planar 4 x H x W in [-1, 1]): x -> (x + 1) / 2, RGB
 /// linear -> sRGB, alpha clipped to [0, 1], then uint8(rint(v * 255)).
-func rgbaImage(fromModelOutput p: UnsafePointer<Float>, width: Int, height: Int) -> RGBAImage {
+func rgbaImage(fromModelOutput p: UnsafePointer<Float>, width: Int, height: Int, context: KernelContext = .standard) -> RGBAImage {
     let plane = width * height
     var pixels = [UInt8](repeating: 0, count: plane * 4)
     pixels.withUnsafeMutableBufferPointer { out in
         let outBase = out.baseAddress!
-        parallelRanges(plane) { r in
+        context.parallelRanges(plane) { r in
             for i in r {
                 for c in 0..<3 {
                     let v = linearToSRGB((p[c * plane + i] - -1.0) / 2.0)

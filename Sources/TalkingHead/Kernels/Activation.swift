@@ -22,20 +22,22 @@ enum Activation: Equatable, Sendable {
     }
 }
 
-/// x[count] = activation(x) in place.
-func activate(_ x: UnsafeMutablePointer<Float>, count: Int, _ activation: Activation) {
-    switch activation {
-    case .identity:
-        return
-    case .relu:
-        parallelRanges(count) { r in for i in r { x[i] = x[i] > 0 ? x[i] : 0 } }
-    case .leakyReLU(let slope):
-        parallelRanges(count) { r in for i in r { x[i] = x[i] > 0 ? x[i] : x[i] * slope } }
-    case .sigmoid, .tanh:
-        let kind: Int32 = activation == .sigmoid ? 0 : 1
-        parallelRanges(count) { r in
-            if th_activate(Int32(vectorLevel), kind, x + r.lowerBound, r.count) == 0 {
-                for i in r { x[i] = activation.apply(x[i]) }
+extension KernelContext {
+    /// x[count] = activation(x) in place.
+    func activate(_ x: UnsafeMutablePointer<Float>, count: Int, _ activation: Activation) {
+        switch activation {
+        case .identity:
+            return
+        case .relu:
+            parallelRanges(count) { r in for i in r { x[i] = x[i] > 0 ? x[i] : 0 } }
+        case .leakyReLU(let slope):
+            parallelRanges(count) { r in for i in r { x[i] = x[i] > 0 ? x[i] : x[i] * slope } }
+        case .sigmoid, .tanh:
+            let kind: Int32 = activation == .sigmoid ? 0 : 1
+            parallelRanges(count) { r in
+                if th_activate(cLevel, kind, x + r.lowerBound, r.count) == 0 {
+                    for i in r { x[i] = activation.apply(x[i]) }
+                }
             }
         }
     }

@@ -18,40 +18,42 @@ func sgemm(
         a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
 }
 
-/// sgemm split over the cores by column blocks of B and C (or by row blocks of A and C when
-/// there are few columns), each block a single-threaded OpenBLAS call. OpenBLAS's own threads
-/// are kept at 1 (`configureBLASThreads`) so they never compete with the package's workers.
-func parallelSgemm(
-    m: Int, n: Int, k: Int,
-    a: UnsafePointer<Float>, lda: Int,
-    b: UnsafePointer<Float>, ldb: Int,
-    c: UnsafeMutablePointer<Float>, ldc: Int,
-    beta: Float = 0
-) {
-    let workers = workerCount
-    let flops = 2 * m * n * k
-    if workers == 1 || flops < 1 << 20 {
-        withDenormalsFlushed { sgemm(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, beta: beta) }
-        return
-    }
-    if n >= 64 * workers {
-        // Column blocks, multiples of 16 wide.
-        let chunks = workers
-        parallelFor(chunks) { i in
-            let lo = (n * i / chunks) & ~15
-            let hi = i == chunks - 1 ? n : (n * (i + 1) / chunks) & ~15
-            if hi > lo {
-                sgemm(m: m, n: hi - lo, k: k, a: a, lda: lda, b: b + lo, ldb: ldb, c: c + lo, ldc: ldc, beta: beta)
-            }
+extension KernelContext {
+    /// sgemm split over the cores by column blocks of B and C (or by row blocks of A and C when
+    /// there are few columns), each block a single-threaded OpenBLAS call. OpenBLAS's own threads
+    /// are kept at 1 (`configureBLASThreads`) so they never compete with the package's workers.
+    func parallelSgemm(
+        m: Int, n: Int, k: Int,
+        a: UnsafePointer<Float>, lda: Int,
+        b: UnsafePointer<Float>, ldb: Int,
+        c: UnsafeMutablePointer<Float>, ldc: Int,
+        beta: Float = 0
+    ) {
+        let workers = workerCount
+        let flops = 2 * m * n * k
+        if workers == 1 || flops < 1 << 20 {
+            withDenormalsFlushed { sgemm(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, beta: beta) }
+            return
         }
-    } else {
-        let chunks = min(workers, max(1, m / 8))
-        parallelFor(chunks) { i in
-            let lo = m * i / chunks
-            let hi = m * (i + 1) / chunks
-            if hi > lo {
-                sgemm(m: hi - lo, n: n, k: k, a: a + lo * lda, lda: lda, b: b, ldb: ldb,
-                      c: c + lo * ldc, ldc: ldc, beta: beta)
+        if n >= 64 * workers {
+            // Column blocks, multiples of 16 wide.
+            let chunks = workers
+            parallelFor(chunks) { i in
+                let lo = (n * i / chunks) & ~15
+                let hi = i == chunks - 1 ? n : (n * (i + 1) / chunks) & ~15
+                if hi > lo {
+                    sgemm(m: m, n: hi - lo, k: k, a: a, lda: lda, b: b + lo, ldb: ldb, c: c + lo, ldc: ldc, beta: beta)
+                }
+            }
+        } else {
+            let chunks = min(workers, max(1, m / 8))
+            parallelFor(chunks) { i in
+                let lo = m * i / chunks
+                let hi = m * (i + 1) / chunks
+                if hi > lo {
+                    sgemm(m: hi - lo, n: n, k: k, a: a + lo * lda, lda: lda, b: b, ldb: ldb,
+                          c: c + lo * ldc, ldc: ldc, beta: beta)
+                }
             }
         }
     }

@@ -2,7 +2,7 @@ import CKernels
 
 /// The pointwise (1x1) weights [cout, cin] of `separableConv2d`, in the layout its band products
 /// read: packed for `th_gemm_packed` (tiles of a few rows, each read as one stream) where that
-/// product runs (AVX-512, from `directGemmMinimumInputs` inputs), row-major for sgemm otherwise.
+/// product runs (AVX-512, from `Tuning.packedProductMinimumInputs` inputs), row-major for sgemm otherwise.
 /// Packing happens once, when the weights are loaded, in the weights' own buffer.
 struct PointwiseWeights {
     /// rows * columns floats.
@@ -14,12 +14,12 @@ struct PointwiseWeights {
 
     /// Takes `weights` (rows x columns, row-major) and packs it in place when the separable
     /// convolutions' product will read it packed.
-    init(_ weights: Tensor, rows: Int, columns: Int) {
+    init(_ weights: Tensor, rows: Int, columns: Int, context: KernelContext) {
         precondition(weights.count == rows * columns, "PointwiseWeights: \(weights.count) values for \(rows)x\(columns)")
         storage = weights
         self.rows = rows
         self.columns = columns
-        guard vectorLevel >= 2 && separableDirectGemm && columns >= directGemmMinimumInputs else {
+        guard context.runs(.gemmPacked) && context.tuning.packedProduct && columns >= context.tuning.packedProductMinimumInputs else {
             tileRows = 0
             return
         }
@@ -29,10 +29,10 @@ struct PointwiseWeights {
     }
 
     /// A copy of row-major `values` (rows x columns), packed like `init(_:rows:columns:)`.
-    init(copying values: UnsafePointer<Float>, rows: Int, columns: Int) {
+    init(copying values: UnsafePointer<Float>, rows: Int, columns: Int, context: KernelContext) {
         let t = Tensor(uninitializedChannels: 1, height: rows, width: columns)
         t.data.update(from: values, count: rows * columns)
-        self.init(t, rows: rows, columns: columns)
+        self.init(t, rows: rows, columns: columns, context: context)
     }
 
     /// The weights row-major, as a new tensor (only used when a benchmark or test switched the

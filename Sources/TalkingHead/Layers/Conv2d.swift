@@ -9,6 +9,10 @@ struct Conv2d {
     let weight: Tensor
     let bias: Tensor?
     let activation: Activation
+    /// The weights regrouped for the direct loops where this geometry runs them (output heads).
+    let heads: HeadWeights?
+    /// The kernels' vector level, threads, buffers and tuning (from the weights' store).
+    let context: KernelContext
 
     init(_ store: WeightStore, _ key: String, cin: Int, cout: Int, kernel: Int, stride: Int = 1,
          padding: Int, bias: Bool, activation: Activation = .identity) throws {
@@ -18,15 +22,26 @@ struct Conv2d {
         self.stride = stride
         self.padding = padding
         self.activation = activation
+        context = store.context
         weight = try store.take("\(key).weight", shape: [cout, cin, kernel, kernel])
         self.bias = bias ? try store.take("\(key).bias", shape: [cout]) : nil
+        heads = Self.regrouped(weight, cin: cin, cout: cout, kernel: kernel, stride: stride, padding: padding, context: context)
+    }
+
+    /// The weights for `th_conv_rows` when `conv2d` runs it for this geometry, else nil.
+    static func regrouped(_ weight: Tensor, cin: Int, cout: Int, kernel: Int, stride: Int, padding: Int,
+                          context: KernelContext) -> HeadWeights? {
+        guard context.conv2dAppliesNorm(cout: cout, kernel: kernel, stride: stride, padding: padding) else { return nil }
+        return HeadWeights(weight.data, cin: cin, cout: cout, kernel: kernel, context: context)
     }
 
     /// A convolution from given tensors (used to stack heads).
     init(cin: Int, cout: Int, kernel: Int, stride: Int, padding: Int, weight: Tensor, bias: Tensor?,
-         activation: Activation) {
+         activation: Activation, context: KernelContext) {
+        self.context = context
         (self.cin, self.cout, self.kernel, self.stride, self.padding) = (cin, cout, kernel, stride, padding)
         (self.weight, self.bias, self.activation) = (weight, bias, activation)
+        heads = Self.regrouped(weight, cin: cin, cout: cout, kernel: kernel, stride: stride, padding: padding, context: context)
     }
 
     /// x [cin, h, w] -> [cout, ho, wo]
@@ -36,17 +51,17 @@ struct Conv2d {
     /// where it can (`conv2dAppliesNorm`), else first, in place.
     func callAsFunction(_ input: DeferredTensor) -> Tensor {
         precondition(input.channels == cin, "Conv2d: \(input.channels) input channels, expected \(cin)")
-        let applies = conv2dAppliesNorm(cout: cout, kernel: kernel, stride: stride, padding: padding)
+        let applies = context.conv2dAppliesNorm(cout: cout, kernel: kernel, stride: stride, padding: padding)
         let x = applies ? input.raw : input.materialized()
         let ho = convOutputSize(x.height, kernel: kernel, stride: stride, padding: padding)
         let wo = convOutputSize(x.width, kernel: kernel, stride: stride, padding: padding)
-        let y = Tensor(uninitializedChannels: cout, height: ho, width: wo)
+        let y = context.tensor(uninitializedChannels: cout, height: ho, width: wo)
         Profile.measure(.im2col, "\(cin)->\(cout) k\(kernel) @\(ho)x\(wo)", flops: Double(2 * cin * cout * kernel * kernel * ho * wo)) {
-            conv2d(input: x.data, cin: cin, height: x.height, width: x.width, weight: weight.data, cout: cout,
+            context.conv2d(input: x.data, cin: cin, height: x.height, width: x.width, weight: weight.data, cout: cout,
                    kernel: kernel, stride: stride, padding: padding, bias: bias?.data, output: y.data,
-                   norm: applies ? input.norm : nil)
+                   norm: applies ? input.norm : nil, heads: heads)
         }
-        Profile.measure(.elementwise) { activate(y.data, count: y.count, activation) }
+        Profile.measure(.elementwise) { context.activate(y.data, count: y.count, activation) }
         return y
     }
 }
@@ -77,7 +92,7 @@ struct ConvHeads {
         }
         stacked = Conv2d(cin: first.cin, cout: cout, kernel: first.kernel, stride: first.stride,
                          padding: first.padding, weight: weight,
-                         bias: heads.contains { $0.bias != nil } ? bias : nil, activation: .identity)
+                         bias: heads.contains { $0.bias != nil } ? bias : nil, activation: .identity, context: first.context)
     }
 
     /// x [cin, h, w] -> one tensor per head, in order.
@@ -91,7 +106,7 @@ struct ConvHeads {
         return heads.map { h in
             let part = y.channels(start..<start + h.cout)
             start += h.cout
-            Profile.measure(.elementwise) { activate(part.data, count: part.count, h.activation) }
+            Profile.measure(.elementwise) { h.context.activate(part.data, count: part.count, h.activation) }
             return part
         }
     }

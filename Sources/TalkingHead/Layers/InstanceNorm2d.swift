@@ -5,10 +5,13 @@ struct InstanceNorm2d {
     let gamma: Tensor
     let beta: Tensor
     let activation: Activation
+    /// The kernels' vector level, threads, buffers and tuning (from the weights' store).
+    let context: KernelContext
 
     init(_ store: WeightStore, _ key: String, channels: Int, activation: Activation) throws {
         self.channels = channels
         self.activation = activation
+        context = store.context
         gamma = try store.take("\(key).weight", shape: [channels])
         beta = try store.take("\(key).bias", shape: [channels])
     }
@@ -20,11 +23,11 @@ struct InstanceNorm2d {
         Profile.measure(.norm, "\(channels) @\(x.height)x\(x.width)\(statistics == nil ? "" : " (stats given)")") {
             if let statistics {
                 statistics.withUnsafeBufferPointer {
-                    instanceNorm(x.data, channels: channels, plane: x.plane, gamma: gamma.data, beta: beta.data,
+                    context.instanceNorm(x.data, channels: channels, plane: x.plane, gamma: gamma.data, beta: beta.data,
                                  activation: activation, statistics: $0.baseAddress)
                 }
             } else {
-                instanceNorm(x.data, channels: channels, plane: x.plane, gamma: gamma.data, beta: beta.data,
+                context.instanceNorm(x.data, channels: channels, plane: x.plane, gamma: gamma.data, beta: beta.data,
                              activation: activation)
             }
         }
@@ -43,13 +46,10 @@ extension InstanceNorm2d {
             (scale[c], shift[c]) = normScaleShift(mean: statistics[c], variance: statistics[channels + c],
                                                   gamma: gamma.data[c], beta: beta.data[c], eps: 1e-5)
         }
-        let pending = DeferredTensor(raw: y, norm: ChannelScaleShift(scale: scale, shift: shift, activation: activation))
-        return deferNorms ? pending : DeferredTensor(pending.materialized())
+        let pending = DeferredTensor(raw: y, norm: ChannelScaleShift(scale: scale, shift: shift, activation: activation), context: context)
+        return context.tuning.deferredNorms ? pending : DeferredTensor(pending.materialized())
     }
 }
-
-/// Whether `InstanceNorm2d.deferred` defers (false: applies at once; for the benchmarks' A/B).
-nonisolated(unsafe) var deferNorms = true
 
 /// Per channel c: y = activation(x * scale[c] + shift[c]), an instance norm (and its
 /// activation) reduced to what applying it needs.
@@ -64,33 +64,61 @@ struct ChannelScaleShift: Sendable {
 /// norm on the way (`ChannelSource`); a residual sum applies it with the addition. That saves
 /// a pass over the tensor (read and write) per norm, which at 512x512 is 32 MB each way.
 /// Results are bit for bit those of applying the norm first (`scaleShift` in both places).
-struct DeferredTensor {
+///
+/// A reference: the pending norm is state this object owns, applied once, by whichever consumer
+/// materialises it first, after which every holder reads `norm` nil and the normalised `raw`;
+/// no alias can still see the tensor as pending once it was applied in place.
+final class DeferredTensor {
     let raw: Tensor
-    let norm: ChannelScaleShift?
+    /// The norm still to apply to `raw`; nil once applied (or when there was none).
+    private(set) var norm: ChannelScaleShift?
+    /// The kernels that apply `norm` (nil without one).
+    private let context: KernelContext?
 
-    init(raw: Tensor, norm: ChannelScaleShift? = nil) {
-        precondition(norm == nil || norm!.scale.count == raw.channels)
+    init(raw: Tensor, norm: ChannelScaleShift? = nil, context: KernelContext? = nil) {
+        precondition(norm == nil || (norm!.scale.count == raw.channels && context != nil))
         self.raw = raw
         self.norm = norm
+        self.context = context
     }
 
-    init(_ tensor: Tensor) { self.init(raw: tensor) }
+    convenience init(_ tensor: Tensor) { self.init(raw: tensor) }
 
     var channels: Int { raw.channels }
     var height: Int { raw.height }
     var width: Int { raw.width }
 
-    /// The tensor with its norm applied, in place in `raw`: afterwards this value (and every copy
-    /// of it) must no longer be read as deferred.
+    /// The tensor with its norm applied, in place in `raw` (once: afterwards `norm` is nil).
     func materialized() -> Tensor {
-        guard let norm else { return raw }
+        guard let norm, let context else { return raw }
         let (x, plane) = (raw.data, raw.plane)
         Profile.measure(.norm, "\(raw.channels) @\(raw.height)x\(raw.width) (deferred, applied)") {
-            parallelFor(raw.channels) { c in
-                scaleShift(x + c * plane, x + c * plane, count: plane, scale: norm.scale[c], shift: norm.shift[c],
-                           activation: norm.activation)
+            context.parallelFor(raw.channels) { c in
+                context.scaleShift(x + c * plane, x + c * plane, count: plane, scale: norm.scale[c], shift: norm.shift[c],
+                                   activation: norm.activation)
             }
         }
+        self.norm = nil
+        return raw
+    }
+
+    /// `residual` + the normalised tensor, in place in `raw` (a residual block's sum, the norm
+    /// applied with the addition); afterwards `raw` holds the sum and `norm` is nil.
+    func materialized(adding residual: Tensor, context: KernelContext) -> Tensor {
+        precondition(residual.count == raw.count, "residual of \(residual.count) values for \(raw.count)")
+        let (bp, xp, plane) = (raw.data, residual.data, raw.plane)
+        guard let norm else {
+            let n = raw.count
+            Profile.measure(.elementwise) { context.parallelRanges(n) { r in for i in r { bp[i] = xp[i] + bp[i] } } }
+            return raw
+        }
+        Profile.measure(.norm, "\(raw.channels) @\(raw.height)x\(raw.width) (residual)") {
+            context.parallelFor(raw.channels) { c in
+                context.scaleShift(bp + c * plane, bp + c * plane, count: plane, scale: norm.scale[c], shift: norm.shift[c],
+                                   activation: norm.activation, residual: xp + c * plane)
+            }
+        }
+        self.norm = nil
         return raw
     }
 

@@ -17,8 +17,11 @@ struct SeparableConv {
     let depthwise: Tensor
     let pointwise: PointwiseWeights
     let bias: Tensor?
+    /// The kernels' vector level, threads, buffers and tuning (from the weights' store).
+    let context: KernelContext
 
     init(_ store: WeightStore, _ key: String, cin: Int, cout: Int, kind: Kind, bias: Bool = false) throws {
+        context = store.context
         self.cin = cin
         self.cout = cout
         self.kind = kind
@@ -28,7 +31,7 @@ struct SeparableConv {
         case .transposed: k = 4
         }
         depthwise = try store.take("\(key).0.weight", shape: [cin, 1, k, k])
-        pointwise = PointwiseWeights(try store.take("\(key).1.weight", shape: [cout, cin, 1, 1]), rows: cout, columns: cin)
+        pointwise = PointwiseWeights(try store.take("\(key).1.weight", shape: [cout, cin, 1, 1]), rows: cout, columns: cin, context: store.context)
         self.bias = bias ? try store.take("\(key).1.bias", shape: [cout]) : nil
     }
 
@@ -48,11 +51,11 @@ struct SeparableConv {
         if let full {
             sources.append(ChannelSource(data: full.raw.data, channels: full.channels, upsampled: false, norm: full.norm))
         }
-        let y = Tensor(uninitializedChannels: cout, height: convOutputSize(h, kernel: k, stride: 1, padding: p),
+        let y = context.tensor(uninitializedChannels: cout, height: convOutputSize(h, kernel: k, stride: 1, padding: p),
                        width: convOutputSize(w, kernel: k, stride: 1, padding: p))
         Profile.measure(.separable, "up \(cin)->\(cout) k\(k) @\(y.height)x\(y.width)",
                         flops: Double(2 * (cin * cout + k * k * cin) * y.plane)) {
-            separableConv2d(sources: sources, height: h, width: w, depthwise: depthwise.data, kernel: k, stride: 1, padding: p,
+            context.separableConv2d(sources: sources, height: h, width: w, depthwise: depthwise.data, kernel: k, stride: 1, padding: p,
                             pointwise: pointwise, cout: cout, bias: bias?.data, output: y.data,
                             statistics: statistics)
         }
@@ -74,10 +77,10 @@ struct SeparableConv {
         case .transposed:
             // Fused and banded like the depthwise kinds (see `separableConv2d`).
             let x = input.raw
-            let y = Tensor(uninitializedChannels: cout, height: 2 * x.height, width: 2 * x.width)
+            let y = context.tensor(uninitializedChannels: cout, height: 2 * x.height, width: 2 * x.width)
             Profile.measure(.separable, "\(cin)->\(cout) transposed @\(y.height)x\(y.width)",
                             flops: Double(2 * (cin * cout + 4 * cin) * y.plane)) {
-                separableConv2d(sources: [ChannelSource(data: x.data, channels: cin, upsampled: false, norm: input.norm)],
+                context.separableConv2d(sources: [ChannelSource(data: x.data, channels: cin, upsampled: false, norm: input.norm)],
                                 height: x.height, width: x.width, depthwise: depthwise.data, kernel: 4, stride: 2,
                                 padding: 1, transposed: true, pointwise: pointwise, cout: cout, bias: bias?.data,
                                 output: y.data, statistics: statistics)
@@ -106,11 +109,11 @@ extension SeparableConv {
     fileprivate func convolved(_ sources: [ChannelSource], height h: Int, width w: Int,
                                statistics: UnsafeMutablePointer<Double>?) -> Tensor {
         guard case .depthwise(let k, let s, let p) = kind else { preconditionFailure("SeparableConv: not a depthwise kind") }
-        let y = Tensor(uninitializedChannels: cout, height: convOutputSize(h, kernel: k, stride: s, padding: p),
+        let y = context.tensor(uninitializedChannels: cout, height: convOutputSize(h, kernel: k, stride: s, padding: p),
                        width: convOutputSize(w, kernel: k, stride: s, padding: p))
         Profile.measure(.separable, "\(cin)->\(cout) k\(k) s\(s) @\(y.height)x\(y.width)",
                         flops: Double(2 * (cin * cout + k * k * cin) * y.plane)) {
-            separableConv2d(sources: sources, height: h, width: w, depthwise: depthwise.data, kernel: k, stride: s,
+            context.separableConv2d(sources: sources, height: h, width: w, depthwise: depthwise.data, kernel: k, stride: s,
                             padding: p, pointwise: pointwise, cout: cout, bias: bias?.data, output: y.data,
                             statistics: statistics)
         }
@@ -181,8 +184,11 @@ struct ResnetBlockSeparable {
     let norm1: InstanceNorm2d
     let conv2: SeparableConv
     let norm2: InstanceNorm2d
+    /// The kernels' vector level, threads, buffers and tuning (from the weights' store).
+    let context: KernelContext
 
     init(_ store: WeightStore, _ key: String, channels: Int, activation: Activation) throws {
+        context = store.context
         let kind = SeparableConv.Kind.depthwise(kernel: 3, stride: 1, padding: 1)
         conv1 = try SeparableConv(store, "\(key).resnet_path.0", cin: channels, cout: channels, kind: kind)
         norm1 = try InstanceNorm2d(store, "\(key).resnet_path.1", channels: channels, activation: activation)
@@ -195,20 +201,7 @@ struct ResnetBlockSeparable {
     func callAsFunction(_ input: DeferredTensor) -> Tensor {
         let x = input.materialized()
         let a = convolvedAndNormalised(conv1, norm1, DeferredTensor(x))
-        let b = convolvedAndNormalised(conv2, norm2, a)
-        guard let n2 = b.norm else {
-            let (bp, xp, n) = (b.raw.data, x.data, x.count)
-            Profile.measure(.elementwise) { parallelRanges(n) { r in for i in r { bp[i] = xp[i] + bp[i] } } }
-            return b.raw
-        }
-        let (bp, xp, plane) = (b.raw.data, x.data, x.plane)
-        Profile.measure(.norm, "\(x.channels) @\(x.height)x\(x.width) (residual)") {
-            parallelFor(x.channels) { c in
-                scaleShift(bp + c * plane, bp + c * plane, count: plane, scale: n2.scale[c], shift: n2.shift[c],
-                           activation: n2.activation, residual: xp + c * plane)
-            }
-        }
-        return b.raw
+        return convolvedAndNormalised(conv2, norm2, a).materialized(adding: x, context: context)
     }
 }
 

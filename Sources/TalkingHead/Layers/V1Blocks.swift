@@ -15,8 +15,11 @@ struct ConvNormReLUBlock {
     let cout: Int
     let weight: Tensor
     let norm: InstanceNorm2d
+    /// The kernels' vector level, threads, buffers and tuning (from the weights' store).
+    let context: KernelContext
 
     init(_ store: WeightStore, _ key: String, kind: Kind, cin: Int, cout: Int) throws {
+        context = store.context
         self.kind = kind
         self.cin = cin
         self.cout = cout
@@ -35,16 +38,16 @@ struct ConvNormReLUBlock {
         switch kind {
         case .conv7, .downsample:
             let (k, s, p) = kind == .conv7 ? (7, 1, 3) : (4, 2, 1)
-            y = Tensor(uninitializedChannels: cout, height: convOutputSize(x.height, kernel: k, stride: s, padding: p),
+            y = context.tensor(uninitializedChannels: cout, height: convOutputSize(x.height, kernel: k, stride: s, padding: p),
                        width: convOutputSize(x.width, kernel: k, stride: s, padding: p))
             Profile.measure(.im2col) {
-                conv2d(input: x.data, cin: cin, height: x.height, width: x.width, weight: weight.data, cout: cout,
+                context.conv2d(input: x.data, cin: cin, height: x.height, width: x.width, weight: weight.data, cout: cout,
                        kernel: k, stride: s, padding: p, bias: nil, output: y.data)
             }
         case .upsample:
-            y = Tensor(uninitializedChannels: cout, height: 2 * x.height, width: 2 * x.width)
+            y = context.tensor(uninitializedChannels: cout, height: 2 * x.height, width: 2 * x.width)
             Profile.measure(.transposedFull) {
-                convTranspose2d(input: x.data, cin: cin, height: x.height, width: x.width, weight: weight.data,
+                context.convTranspose2d(input: x.data, cin: cin, height: x.height, width: x.width, weight: weight.data,
                                 cout: cout, kernel: 4, stride: 2, padding: 1, output: y.data)
             }
         }
@@ -62,8 +65,11 @@ struct ResNetBlock {
     let norm1: InstanceNorm2d
     let conv2: Conv2d
     let norm2: InstanceNorm2d
+    /// The kernels' vector level, threads, buffers and tuning (from the weights' store).
+    let context: KernelContext
 
     init(_ store: WeightStore, _ key: String, channels c: Int) throws {
+        context = store.context
         conv1 = try Conv2d(store, "\(key).conv1", cin: c, cout: c, kernel: 3, padding: 1, bias: false)
         norm1 = try InstanceNorm2d(store, "\(key).norm1", channels: c, activation: .relu)
         conv2 = try Conv2d(store, "\(key).conv2", cin: c, cout: c, kernel: 3, padding: 1, bias: false)
@@ -77,7 +83,7 @@ struct ResNetBlock {
         let b = conv2(a)
         norm2(b)
         Profile.measure(.elementwise) {
-            withExtendedLifetime(x) { addInPlace(b.data, x.data, count: b.count) }
+            withExtendedLifetime(x) { context.addInPlace(b.data, x.data, count: b.count) }
         }
         return b
     }

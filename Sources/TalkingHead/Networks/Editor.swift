@@ -27,7 +27,11 @@ struct Editor {
     /// color_change_creator (tanh), alpha_creator (sigmoid), grid_change_creator, stacked.
     let heads: ConvHeads
 
+    /// The kernels\' vector level, threads, buffers and tuning (from the store).
+    let context: KernelContext
+
     init(_ store: WeightStore) throws {
+        context = store.context
         let act = Self.activation
         let key = "body"
         var down = [try SeparableConvBlock.conv3(store, "\(key).downsample_blocks.0",
@@ -70,7 +74,7 @@ struct Editor {
         let (h, w, plane) = (originalImage.height, originalImage.width, originalImage.plane)
         // Norms stay deferred until the next convolution reads its input (see `DeferredTensor`).
         // The first block reads its inputs' concatenation in place.
-        var x = downsample[0](concatenating: [originalImage, warpedImage, gridChange, Tensor.broadcast(pose, height: h, width: w)])
+        var x = downsample[0](concatenating: [originalImage, warpedImage, gridChange, context.broadcast(pose, height: h, width: w)])
         var skips = [x]
         for block in downsample.dropFirst() {
             x = block(x)
@@ -87,15 +91,15 @@ struct Editor {
         }
         let out3 = heads(x)
         let (change, alpha, delta) = (out3[0], out3[1], out3[2])
-        let grid = Tensor(uninitializedChannels: 2, height: h, width: w)
+        let grid = context.tensor(uninitializedChannels: 2, height: h, width: w)
         for i in 0..<(2 * plane) { grid.data[i] = gridChange.data[i] + delta.data[i] }
-        let warped = Tensor(uninitializedChannels: 4, height: h, width: w)
+        let warped = context.tensor(uninitializedChannels: 4, height: h, width: w)
         Profile.measure(.gridSample) {
-            applyGridChange(image: originalImage.data, channels: 4, height: h, width: w, gridChange: grid.data,
+            context.applyGridChange(image: originalImage.data, channels: 4, height: h, width: w, gridChange: grid.data,
                             alignCorners: false, output: warped.data)
         }
-        let out = Tensor(uninitializedChannels: 4, height: h, width: w)
-        applyColorChange(alpha: alpha.data, alphaChannels: 4, colorChange: change.data, image: warped.data,
+        let out = context.tensor(uninitializedChannels: 4, height: h, width: w)
+        context.applyColorChange(alpha: alpha.data, alphaChannels: 4, colorChange: change.data, image: warped.data,
                          channels: 4, plane: plane, output: out.data)
         return Output(colorChanged: out, colorChangeAlpha: alpha, colorChange: change, warpedImage: warped,
                       gridChange: grid)

@@ -25,7 +25,11 @@ struct EyebrowDecomposer {
     /// eyebrow_layer_color_change, stacked.
     let heads: ConvHeads
 
+    /// The kernels\' vector level, threads, buffers and tuning (from the store).
+    let context: KernelContext
+
     init(_ store: WeightStore) throws {
+        context = store.context
         let c = Self.configuration
         body = try PoserEncoderDecoder(store, "body", c)
         let s = c.startChannels
@@ -48,12 +52,12 @@ struct EyebrowDecomposer {
         let plane = image.plane
         let out4 = heads(feature)
         let (bgAlpha, bgChange, ebAlpha, ebChange) = (out4[0], out4[1], out4[2], out4[3])
-        let background = Tensor(uninitializedChannels: 4, height: image.height, width: image.width)
-        applyColorChange(alpha: bgAlpha.data, alphaChannels: 1, colorChange: bgChange.data, image: image.data,
+        let background = context.tensor(uninitializedChannels: 4, height: image.height, width: image.width)
+        context.applyColorChange(alpha: bgAlpha.data, alphaChannels: 1, colorChange: bgChange.data, image: image.data,
                          channels: 4, plane: plane, output: background.data)
         // Upstream: apply_color_change(eyebrow_layer_alpha, image, eyebrow_layer_color_change).
-        let eyebrow = Tensor(uninitializedChannels: 4, height: image.height, width: image.width)
-        applyColorChange(alpha: ebAlpha.data, alphaChannels: 1, colorChange: image.data, image: ebChange.data,
+        let eyebrow = context.tensor(uninitializedChannels: 4, height: image.height, width: image.width)
+        context.applyColorChange(alpha: ebAlpha.data, alphaChannels: 1, colorChange: image.data, image: ebChange.data,
                          channels: 4, plane: plane, output: eyebrow.data)
         return Output(eyebrowLayer: eyebrow, eyebrowLayerAlpha: ebAlpha, eyebrowLayerColorChange: ebChange,
                       backgroundLayer: background, backgroundLayerAlpha: bgAlpha, backgroundLayerColorChange: bgChange)

@@ -28,7 +28,11 @@ struct EyebrowMorphingCombiner {
     /// morphed_eyebrow_layer_grid_change, _alpha, _color_change and combine_alpha, stacked.
     let heads: ConvHeads
 
+    /// The kernels\' vector level, threads, buffers and tuning (from the store).
+    let context: KernelContext
+
     init(_ store: WeightStore) throws {
+        context = store.context
         let c = Self.configuration
         body = try PoserEncoderDecoder(store, "body", c)
         let s = c.startChannels
@@ -50,24 +54,24 @@ struct EyebrowMorphingCombiner {
         let feature = body(Tensor.concat([backgroundLayer, eyebrowLayer]), pose: pose)
         let out4 = heads(feature)
         let (grid, a, change, combine) = (out4[0], out4[1], out4[2], out4[3])
-        let warped = Tensor(uninitializedChannels: 4, height: h, width: w)
+        let warped = context.tensor(uninitializedChannels: 4, height: h, width: w)
         Profile.measure(.gridSample) {
-            applyGridChange(image: eyebrowLayer.data, channels: 4, height: h, width: w, gridChange: grid.data,
+            context.applyGridChange(image: eyebrowLayer.data, channels: 4, height: h, width: w, gridChange: grid.data,
                             alignCorners: false, output: warped.data)
         }
-        let morphed = Tensor(uninitializedChannels: 4, height: h, width: w)
-        applyColorChange(alpha: a.data, alphaChannels: 1, colorChange: change.data, image: warped.data,
+        let morphed = context.tensor(uninitializedChannels: 4, height: h, width: w)
+        context.applyColorChange(alpha: a.data, alphaChannels: 1, colorChange: change.data, image: warped.data,
                          channels: 4, plane: plane, output: morphed.data)
-        let eyebrowImage = Tensor(uninitializedChannels: 4, height: h, width: w)
-        applyRGBChange(alpha: combine.data, colorChange: morphed.data, image: backgroundLayer.data,
+        let eyebrowImage = context.tensor(uninitializedChannels: 4, height: h, width: w)
+        context.applyRGBChange(alpha: combine.data, colorChange: morphed.data, image: backgroundLayer.data,
                        plane: plane, output: eyebrowImage.data)
         // (morphed alpha + 1) / 2 as the blending alpha.
-        let morphedAlpha = Tensor(uninitializedChannels: 1, height: h, width: w)
+        let morphedAlpha = context.tensor(uninitializedChannels: 1, height: h, width: w)
         let src = morphed.channel(3)
         for i in 0..<plane { morphedAlpha.data[i] = (src[i] + 1) / 2 }
-        let noCombine = Tensor(uninitializedChannels: 4, height: h, width: w)
+        let noCombine = context.tensor(uninitializedChannels: 4, height: h, width: w)
         withExtendedLifetime(morphedAlpha) {
-            applyRGBChange(alpha: morphedAlpha.data, colorChange: morphed.data, image: backgroundLayer.data,
+            context.applyRGBChange(alpha: morphedAlpha.data, colorChange: morphed.data, image: backgroundLayer.data,
                            plane: plane, output: noCombine.data)
         }
         return Output(eyebrowImage: eyebrowImage, combineAlpha: combine, eyebrowImageNoCombineAlpha: noCombine,

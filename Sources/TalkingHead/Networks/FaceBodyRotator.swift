@@ -26,7 +26,11 @@ struct FaceBodyRotator {
     /// grid_change_creator and direct_creator (tanh), stacked.
     let heads: ConvHeads
 
+    /// The kernels\' vector level, threads, buffers and tuning (from the store).
+    let context: KernelContext
+
     init(_ store: WeightStore) throws {
+        context = store.context
         let act = Self.activation
         func channels(_ size: Int) -> Int { min(Self.startChannels * (Self.imageSize / size), Self.maxChannels) }
         let key = "encoder_decoder"
@@ -82,7 +86,7 @@ struct FaceBodyRotator {
     private func feature<P: Collection>(_ image: Tensor, pose: P) -> DeferredTensor where P.Element == Float {
         // Norms stay deferred until the next convolution reads its input (see `DeferredTensor`).
         // The first block reads its inputs' concatenation in place.
-        var x = downsample[0](concatenating: [image, Tensor.broadcast(pose, height: image.height, width: image.width)])
+        var x = downsample[0](concatenating: [image, context.broadcast(pose, height: image.height, width: image.width)])
         for block in downsample.dropFirst() { x = block(x) }
         for block in bottleneck { x = DeferredTensor(block(x)) }
         // Each block reads nearest2x(x) in place (see `SeparableConv`): the upsampled tensor is not built.
@@ -92,9 +96,9 @@ struct FaceBodyRotator {
 
     /// image resampled at the identity grid plus `grid`.
     private func warped(_ image: Tensor, _ grid: Tensor) -> Tensor {
-        let warped = Tensor(uninitializedChannels: 4, height: image.height, width: image.width)
+        let warped = context.tensor(uninitializedChannels: 4, height: image.height, width: image.width)
         Profile.measure(.gridSample) {
-            applyGridChange(image: image.data, channels: 4, height: image.height, width: image.width,
+            context.applyGridChange(image: image.data, channels: 4, height: image.height, width: image.width,
                             gridChange: grid.data, alignCorners: false, output: warped.data)
         }
         return warped

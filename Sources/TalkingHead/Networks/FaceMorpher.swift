@@ -27,7 +27,11 @@ struct FaceMorpher {
     /// eye_alpha, stacked.
     let heads: ConvHeads
 
+    /// The kernels\' vector level, threads, buffers and tuning (from the store).
+    let context: KernelContext
+
     init(_ store: WeightStore) throws {
+        context = store.context
         let c = Self.configuration
         let s = c.startChannels
         body = try PoserEncoderDecoder(store, "body", c)
@@ -47,16 +51,16 @@ struct FaceMorpher {
         let feature = body(image, pose: pose)
         let out5 = heads(feature)
         let (grid, imChange, imAlpha, eChange, eAlpha) = (out5[0], out5[1], out5[2], out5[3], out5[4])
-        let image0 = Tensor(uninitializedChannels: 4, height: h, width: w)
+        let image0 = context.tensor(uninitializedChannels: 4, height: h, width: w)
         Profile.measure(.gridSample) {
-            applyGridChange(image: image.data, channels: 4, height: h, width: w, gridChange: grid.data,
+            context.applyGridChange(image: image.data, channels: 4, height: h, width: w, gridChange: grid.data,
                             alignCorners: false, output: image0.data)
         }
-        let image1 = Tensor(uninitializedChannels: 4, height: h, width: w)
-        applyColorChange(alpha: imAlpha.data, alphaChannels: 1, colorChange: imChange.data, image: image0.data,
+        let image1 = context.tensor(uninitializedChannels: 4, height: h, width: w)
+        context.applyColorChange(alpha: imAlpha.data, alphaChannels: 1, colorChange: imChange.data, image: image0.data,
                          channels: 4, plane: plane, output: image1.data)
-        let output = Tensor(uninitializedChannels: 4, height: h, width: w)
-        applyColorChange(alpha: eAlpha.data, alphaChannels: 1, colorChange: eChange.data, image: image1.data,
+        let output = context.tensor(uninitializedChannels: 4, height: h, width: w)
+        context.applyColorChange(alpha: eAlpha.data, alphaChannels: 1, colorChange: eChange.data, image: image1.data,
                          channels: 4, plane: plane, output: output.data)
         return Output(outputImage: output, eyeAlpha: eAlpha, eyeColorChange: eChange, irisMouthImage1: image1,
                       irisMouthAlpha: imAlpha, irisMouthColorChange: imChange, irisMouthImage0: image0)

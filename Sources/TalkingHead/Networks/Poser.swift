@@ -20,13 +20,13 @@ struct Poser {
     let rotator: FaceBodyRotator
     let editor: Editor
 
-    init(weightsDirectory dir: URL) throws {
-        _ = configureBLASThreads
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir), isDir.boolValue else {
-            throw TalkingHeadError.fileNotFound(path: dir.path)
-        }
-        func store(_ f: File) throws -> WeightStore { try WeightStore(contentsOf: dir.appendingPathComponent(f.rawValue)) }
+    /// The kernels' vector level, threads, buffers and tuning.
+    let context: KernelContext
+
+    init(weightsDirectory dir: URL, context: KernelContext = .standard) throws {
+        self.context = context
+        let folder = try WeightsFolder(dir, context: context)
+        func store(_ f: File) throws -> WeightStore { try folder.store(f.rawValue) }
         decomposer = try EyebrowDecomposer(store(.eyebrowDecomposer))
         combiner = try EyebrowMorphingCombiner(store(.eyebrowMorphingCombiner))
         morpher = try FaceMorpher(store(.faceMorpher))
@@ -65,9 +65,9 @@ struct Poser {
 
     /// Bilinear resize (align_corners=False) to size x size.
     func resized(_ x: Tensor, to size: Int) -> Tensor {
-        let y = Tensor(uninitializedChannels: x.channels, height: size, width: size)
+        let y = context.tensor(uninitializedChannels: x.channels, height: size, width: size)
         Profile.measure(.resize) {
-            resizeBilinear(input: x.data, channels: x.channels, height: x.height, width: x.width,
+            context.resizeBilinear(input: x.data, channels: x.channels, height: x.height, width: x.width,
                            output: y.data, outHeight: size, outWidth: size)
         }
         return y

@@ -24,7 +24,11 @@ struct PoserEncoderDecoder {
     let upsample: [SeparableConvBlock]
 
     /// Checkpoint keys under `<key>.downsample_blocks`, `<key>.bottleneck_blocks`, `<key>.upsample_blocks`.
+    /// The kernels\' vector level, threads, buffers and tuning (from the store).
+    let context: KernelContext
+
     init(_ store: WeightStore, _ key: String, _ c: Configuration) throws {
+        context = store.context
         config = c
         let act = c.activation
         var down = [try SeparableConvBlock.conv3(store, "\(key).downsample_blocks.0", cin: c.inputChannels,
@@ -61,7 +65,7 @@ struct PoserEncoderDecoder {
         var x = DeferredTensor(image)
         for block in downsample { x = block(x) }
         if config.numPoseParameters > 0 {
-            x = DeferredTensor(Tensor.concat([x.materialized(), Tensor.broadcast(pose, height: x.height, width: x.width)]))
+            x = DeferredTensor(Tensor.concat([x.materialized(), context.broadcast(pose, height: x.height, width: x.width)]))
         }
         x = bottleneck0(x)
         for block in bottleneck { x = DeferredTensor(block(x)) }

@@ -10,6 +10,8 @@ final class Tensor: @unchecked Sendable {
     let height: Int
     let width: Int
     let data: UnsafeMutablePointer<Float>
+    /// The pool `data` came from and goes back to.
+    let pool: BufferPool
 
     var count: Int { channels * height * width }
     var plane: Int { height * width }
@@ -22,12 +24,13 @@ final class Tensor: @unchecked Sendable {
 
     /// A tensor whose values are garbage until written: for kernel outputs that overwrite
     /// every value. The buffer comes from `BufferPool`, so a pose allocates almost nothing.
-    init(uninitializedChannels channels: Int, height: Int, width: Int) {
+    init(uninitializedChannels channels: Int, height: Int, width: Int, pool: BufferPool = .shared) {
         precondition(channels >= 0 && height >= 0 && width >= 0)
         self.channels = channels
         self.height = height
         self.width = width
-        data = BufferPool.shared.take(max(channels * height * width, 1))
+        self.pool = pool
+        data = pool.take(max(channels * height * width, 1))
     }
 
     /// A tensor holding a copy of `values`.
@@ -37,7 +40,7 @@ final class Tensor: @unchecked Sendable {
         values.withUnsafeBufferPointer { data.update(from: $0.baseAddress!, count: values.count) }
     }
 
-    deinit { BufferPool.shared.give(data, count: max(count, 1)) }
+    deinit { pool.give(data, count: max(count, 1)) }
 
     /// Pointer to the first value of channel `c`.
     @inline(__always) func channel(_ c: Int) -> UnsafeMutablePointer<Float> { data + c * plane }
@@ -47,7 +50,7 @@ final class Tensor: @unchecked Sendable {
 
     /// A copy of this tensor.
     func copy() -> Tensor {
-        let t = Tensor(channels: channels, height: height, width: width)
+        let t = Tensor(uninitializedChannels: channels, height: height, width: width, pool: pool)
         t.data.update(from: data, count: count)
         return t
     }
@@ -57,7 +60,26 @@ final class Tensor: @unchecked Sendable {
 /// after the first pose buffers come back warm instead of as fresh zeroed pages from the OS.
 /// Holds at most `capacityBytes` of idle buffers; beyond that they are freed.
 final class BufferPool: @unchecked Sendable {
-    static let shared = BufferPool()
+    /// The pool of the default configuration (384 MiB idle, huge pages), also for weights and tests.
+    static let shared = BufferPool.shared(capacityBytes: 384 << 20, hugePages: true)
+
+    /// The one pool of these settings: instances configured alike share their buffers.
+    static func shared(capacityBytes: Int, hugePages: Bool) -> BufferPool {
+        registryLock.lock()
+        defer { registryLock.unlock() }
+        let key = "\(capacityBytes)/\(hugePages)"
+        if let pool = registry[key] { return pool }
+        let pool = BufferPool(capacityBytes: capacityBytes, hugePages: hugePages)
+        registry[key] = pool
+        return pool
+    }
+    private static let registryLock = NSLock()
+    nonisolated(unsafe) private static var registry: [String: BufferPool] = [:]
+
+    init(capacityBytes: Int, hugePages: Bool) {
+        capacity_ = capacityBytes
+        self.hugePages = hugePages
+    }
 
     private let lock = NSLock()
     private var idle: [Int: [UnsafeMutablePointer<Float>]] = [:]
@@ -67,11 +89,7 @@ final class BufferPool: @unchecked Sendable {
     private var liveBytes = 0
     private var peakLive = 0
     /// Idle bytes kept for reuse (`Configuration.bufferPoolMegabytes`).
-    var capacityBytes: Int {
-        get { lock.lock(); defer { lock.unlock() }; return capacity_ }
-        set { lock.lock(); capacity_ = newValue; lock.unlock() }
-    }
-    private var capacity_ = 384 << 20
+    private let capacity_: Int
 
     /// Bytes handed out and not yet given back, and the most there ever were (benchmarks).
     var statistics: (live: Int, peakLive: Int, idle: Int) {
@@ -87,10 +105,9 @@ final class BufferPool: @unchecked Sendable {
 
     /// Buffers of 2 MB and more are 2 MB aligned and marked for transparent huge pages
     /// (`madvise`; Debian's default THP mode only gives them to regions that ask): fewer TLB
-    /// misses on the strided rows of the 512x512 activations. Measured on the 2-core AMD EPYC,
-    /// three process-alternating runs: 2-4% less time per pose, peak RSS unchanged (245 MB).
+    /// misses on the strided rows of the 512x512 activations (figures: Benchmarks/RESULTS.md).
     /// `Configuration.hugePages` turns it off (for comparison).
-    nonisolated(unsafe) static var hugePages = true
+    let hugePages: Bool
 
     /// The size a buffer for `count` floats really has: counts above 4096 are rounded up to
     /// one of 8 sizes per power of two (at most 12.5% more), so a buffer freed by one shape
@@ -127,7 +144,7 @@ final class BufferPool: @unchecked Sendable {
         lock.unlock()
         var raw: UnsafeMutableRawPointer?
         let bytes = count * MemoryLayout<Float>.stride
-        let huge = Self.hugePages && bytes >= (2 << 20)
+        let huge = hugePages && bytes >= (2 << 20)
         guard posix_memalign(&raw, huge ? (2 << 20) : 64, bytes) == 0, let raw else {
             fatalError("out of memory allocating \(count) floats")
         }

@@ -5,7 +5,7 @@ extension Tensor {
         let h = parts[0].height
         let w = parts[0].width
         precondition(parts.allSatisfy { $0.height == h && $0.width == w }, "concat: spatial sizes differ")
-        let out = Tensor(uninitializedChannels: parts.reduce(0) { $0 + $1.channels }, height: h, width: w)
+        let out = Tensor(uninitializedChannels: parts.reduce(0) { $0 + $1.channels }, height: h, width: w, pool: parts[0].pool)
         var offset = 0
         for p in parts {
             (out.data + offset).update(from: p.data, count: p.count)
@@ -18,7 +18,7 @@ extension Tensor {
     /// as `x[:, :, top:top+height, left:left+width].clone()`.
     func crop(top: Int, left: Int, height h: Int, width w: Int) -> Tensor {
         precondition(top >= 0 && left >= 0 && top + h <= height && left + w <= width, "crop out of range")
-        let out = Tensor(uninitializedChannels: channels, height: h, width: w)
+        let out = Tensor(uninitializedChannels: channels, height: h, width: w, pool: pool)
         for c in 0..<channels {
             for y in 0..<h {
                 (out.channel(c) + y * w).update(from: channel(c) + (top + y) * width + left, count: w)
@@ -38,19 +38,22 @@ extension Tensor {
         }
     }
 
-    /// A [values.count, h, w] tensor whose channel i is filled with values[i], as
-    /// `pose.view(n, c, 1, 1).repeat(1, 1, h, w)`.
-    static func broadcast<C: Collection>(_ values: C, height h: Int, width w: Int) -> Tensor where C.Element == Float {
-        let out = Tensor(uninitializedChannels: values.count, height: h, width: w)
-        let planes = Array(values)
-        parallelFor(planes.count) { i in out.channel(i).update(repeating: planes[i], count: h * w) }
-        return out
-    }
 
     /// The channels `range` as a new tensor, as `x[:, range]`.
     func channels(_ range: Range<Int>) -> Tensor {
-        let out = Tensor(uninitializedChannels: range.count, height: height, width: width)
+        let out = Tensor(uninitializedChannels: range.count, height: height, width: width, pool: pool)
         out.data.update(from: channel(range.lowerBound), count: out.count)
+        return out
+    }
+}
+
+extension KernelContext {
+    /// A [values.count, h, w] tensor whose channel i is filled with values[i], as
+    /// `pose.view(n, c, 1, 1).repeat(1, 1, h, w)`.
+    func broadcast<C: Collection>(_ values: C, height h: Int, width w: Int) -> Tensor where C.Element == Float {
+        let out = tensor(uninitializedChannels: values.count, height: h, width: w)
+        let planes = Array(values)
+        parallelFor(planes.count) { i in out.channel(i).update(repeating: planes[i], count: h * w) }
         return out
     }
 }

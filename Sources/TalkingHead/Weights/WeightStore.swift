@@ -10,10 +10,13 @@ final class WeightStore {
     static let formatVersion = "1"
 
     let path: String
+    /// What the layers built from this file run their kernels with.
+    let context: KernelContext
     private let file: SafeTensorsFile
     private var used = Set<String>()
 
-    init(contentsOf url: URL) throws {
+    init(contentsOf url: URL, context: KernelContext = .standard) throws {
+        self.context = context
         file = try SafeTensorsFile(contentsOf: url)
         path = url.path
         if let format = file.metadata["format"], format == "talking-head-weights",

@@ -22,7 +22,11 @@ struct V1Combiner {
     let imageChannels: Int
     let poseSize: Int
 
+    /// The kernels\' vector level, threads, buffers and tuning (from the store).
+    let context: KernelContext
+
     init(_ store: WeightStore) throws {
+        context = store.context
         body = try V1UNet(store, "main_body")
         imageChannels = try v1FirstConvolution(store, "combine_alpha_mask.0.weight")[0]
         poseSize = body.inputChannels - 2 * imageChannels
@@ -45,16 +49,16 @@ struct V1Combiner {
         precondition(first.channels == imageChannels && second.channels == imageChannels && pose.count == poseSize,
                      "V1Combiner: input shape")
         let (c, h, w, plane) = (imageChannels, first.height, first.width, first.plane)
-        let x = Tensor.concat([first, second, Tensor.broadcast(pose, height: h, width: w)])
+        let x = Tensor.concat([first, second, context.broadcast(pose, height: h, width: w)])
         let out = heads(body(x))
         let (combineAlpha, retouchAlpha, retouchColor) = (out[0], out[1], out[2])
-        let combined = Tensor(uninitializedChannels: c, height: h, width: w)
-        let final = Tensor(uninitializedChannels: c, height: h, width: w)
+        let combined = context.tensor(uninitializedChannels: c, height: h, width: w)
+        let final = context.tensor(uninitializedChannels: c, height: h, width: w)
         Profile.measure(.elementwise) {
             // applyColorChange computes first * alpha + second * (1 - alpha).
-            applyColorChange(alpha: combineAlpha.data, alphaChannels: c, colorChange: first.data, image: second.data,
+            context.applyColorChange(alpha: combineAlpha.data, alphaChannels: c, colorChange: first.data, image: second.data,
                              channels: c, plane: plane, output: combined.data)
-            applyColorChange(alpha: retouchAlpha.data, alphaChannels: c, colorChange: combined.data, image: retouchColor.data,
+            context.applyColorChange(alpha: retouchAlpha.data, alphaChannels: c, colorChange: combined.data, image: retouchColor.data,
                              channels: c, plane: plane, output: final.data)
         }
         return Output(finalImage: final, combinedImage: combined, combineAlphaMask: combineAlpha,

@@ -20,7 +20,11 @@ struct V1FaceMorpher {
     let imageChannels: Int
     let poseSize: Int
 
+    /// The kernels\' vector level, threads, buffers and tuning (from the store).
+    let context: KernelContext
+
     init(_ store: WeightStore) throws {
+        context = store.context
         body = try V1EncoderDecoder(store, "main_body.module_list")
         imageChannels = try v1FirstConvolution(store, "color_change.0.weight")[0]
         poseSize = body.inputChannels - imageChannels
@@ -40,13 +44,13 @@ struct V1FaceMorpher {
     /// image [imageChannels, h, w], pose [poseSize]
     func callAsFunction<P: Collection>(_ image: Tensor, pose: P) -> Output where P.Element == Float {
         precondition(image.channels == imageChannels && pose.count == poseSize, "V1FaceMorpher: input shape")
-        let x = Tensor.concat([image, Tensor.broadcast(pose, height: image.height, width: image.width)])
+        let x = Tensor.concat([image, context.broadcast(pose, height: image.height, width: image.width)])
         let out = heads(body(x))
         let (color, alpha) = (out[0], out[1])
-        let output = Tensor(uninitializedChannels: imageChannels, height: image.height, width: image.width)
+        let output = context.tensor(uninitializedChannels: imageChannels, height: image.height, width: image.width)
         Profile.measure(.elementwise) {
             // applyColorChange computes first * alpha + second * (1 - alpha).
-            applyColorChange(alpha: alpha.data, alphaChannels: imageChannels, colorChange: image.data, image: color.data,
+            context.applyColorChange(alpha: alpha.data, alphaChannels: imageChannels, colorChange: image.data, image: color.data,
                              channels: imageChannels, plane: image.plane, output: output.data)
         }
         return Output(outputImage: output, alphaMask: alpha, colorChange: color)

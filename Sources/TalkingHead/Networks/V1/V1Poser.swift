@@ -27,13 +27,13 @@ struct V1Poser {
     /// else 256.
     let imageSize: Int
 
-    init(weightsDirectory dir: URL) throws {
-        _ = configureBLASThreads
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir), isDir.boolValue else {
-            throw TalkingHeadError.fileNotFound(path: dir.path)
-        }
-        func store(_ f: File) throws -> WeightStore { try WeightStore(contentsOf: dir.appendingPathComponent(f.rawValue)) }
+    /// The kernels' vector level, threads, buffers and tuning.
+    let context: KernelContext
+
+    init(weightsDirectory dir: URL, context: KernelContext = .standard) throws {
+        self.context = context
+        let folder = try WeightsFolder(dir, context: context)
+        func store(_ f: File) throws -> WeightStore { try folder.store(f.rawValue) }
         let morpherStore = try store(.faceMorpher)
         let size = try Self.imageSize(metadata: morpherStore.metadata, path: morpherStore.path)
         morpher = try V1FaceMorpher(morpherStore)

@@ -26,7 +26,11 @@ struct V1TwoAlgoFaceRotator {
     let imageChannels: Int
     let poseSize: Int
 
+    /// The kernels\' vector level, threads, buffers and tuning (from the store).
+    let context: KernelContext
+
     init(_ store: WeightStore) throws {
+        context = store.context
         body = try V1EncoderDecoder(store, "main_body.module_list")
         imageChannels = try v1FirstConvolution(store, "pumarola_color_change.0.weight")[0]
         poseSize = body.inputChannels - imageChannels
@@ -50,22 +54,22 @@ struct V1TwoAlgoFaceRotator {
     func callAsFunction<P: Collection>(_ image: Tensor, pose: P) -> Output where P.Element == Float {
         precondition(image.channels == imageChannels && pose.count == poseSize, "V1TwoAlgoFaceRotator: input shape")
         let (c, h, w) = (imageChannels, image.height, image.width)
-        let x = Tensor.concat([image, Tensor.broadcast(pose, height: h, width: w)])
+        let x = Tensor.concat([image, context.broadcast(pose, height: h, width: w)])
         let out = heads(body(x))
         let (colorChange, alpha, gridChange) = (out[0], out[1], out[2])
-        let colorChanged = Tensor(uninitializedChannels: c, height: h, width: w)
+        let colorChanged = context.tensor(uninitializedChannels: c, height: h, width: w)
         Profile.measure(.elementwise) {
             // applyColorChange computes first * alpha + second * (1 - alpha).
-            applyColorChange(alpha: alpha.data, alphaChannels: c, colorChange: image.data, image: colorChange.data,
+            context.applyColorChange(alpha: alpha.data, alphaChannels: c, colorChange: image.data, image: colorChange.data,
                              channels: c, plane: image.plane, output: colorChanged.data)
         }
-        let resampled = Tensor(uninitializedChannels: c, height: h, width: w)
+        let resampled = context.tensor(uninitializedChannels: c, height: h, width: w)
         Profile.measure(.gridSample) {
-            applyGridChange(image: image.data, channels: c, height: h, width: w, gridChange: gridChange.data,
+            context.applyGridChange(image: image.data, channels: c, height: h, width: w, gridChange: gridChange.data,
                             alignCorners: true, output: resampled.data)
         }
         // The grid itself (upstream output 5): identity affine_grid (align_corners=True) + change.
-        let grid = Tensor(uninitializedChannels: 2, height: h, width: w)
+        let grid = context.tensor(uninitializedChannels: 2, height: h, width: w)
         let bx = identityGridCoordinates(w, alignCorners: true)
         let by = identityGridCoordinates(h, alignCorners: true)
         for y in 0..<h {
