@@ -78,10 +78,32 @@ var tests: [Target] {
 
 // MARK: - Speech: TalkingHeadSpeech (libsndfile, a resampler, FFT, espeak-ng), its tests
 
-var speechProducts: [Product] { [] }
+var speechProducts: [Product] {
+    [.library(name: "TalkingHeadSpeech", targets: ["TalkingHeadSpeech"])]
+}
 var speechPackages: [Package.Dependency] { [] }
-var speechTargets: [Target] { [] }
-var speechCLIDependencies: [Target.Dependency] { [] }
+var speechTargets: [Target] {
+    [
+        .systemLibrary(name: "CSndFile", path: "Sources/CSndFile", pkgConfig: "sndfile",
+                       providers: [.apt(["libsndfile1-dev"])]),
+        .systemLibrary(name: "CSoxr", path: "Sources/CSoxr", pkgConfig: "soxr",
+                       providers: [.apt(["libsoxr-dev"])]),
+        .systemLibrary(name: "CFFTW", path: "Sources/CFFTW", pkgConfig: "fftw3f",
+                       providers: [.apt(["libfftw3-dev"])]),
+        .systemLibrary(name: "CEspeakNG", path: "Sources/CEspeakNG", pkgConfig: "espeak-ng",
+                       providers: [.apt(["libespeak-ng-dev"])]),
+        // Lip sync from audio (MFCC templates, loudness) and text-to-speech with phoneme timing.
+        .target(name: "TalkingHeadSpeech",
+                dependencies: ["TalkingHead", "CSndFile", "CSoxr", "CFFTW", "CEspeakNG"],
+                resources: [.copy("Resources/vowel_templates.json")]),
+        // The lip-sync evaluation on an espeak-ng corpus and the template training (not a test).
+        .executableTarget(name: "LipSyncEval", dependencies: ["TalkingHeadSpeech", "TalkingHead"],
+                          path: "Benchmarks/lipsync"),
+        // Audio features against naive twins (naive DFT, naive mel filters), lip sync, espeak-ng.
+        .testTarget(name: "SpeechTests", dependencies: ["TalkingHeadSpeech", "TalkingHead"]),
+    ]
+}
+var speechCLIDependencies: [Target.Dependency] { ["TalkingHeadSpeech"] }
 
 // MARK: - Server: TalkingHeadServer (Hummingbird 2), its tests
 

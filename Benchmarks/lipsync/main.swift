@@ -1,0 +1,177 @@
+import Foundation
+import TalkingHead
+import TalkingHeadSpeech
+
+// The lip-sync evaluation and template training (issue 16, item 4). Run through
+// `bash Benchmarks/lipsync_eval.sh`; see Benchmarks/RESULTS.md.
+//   LipSyncEval train OUT.json          templates from the training part of the corpus
+//   LipSyncEval eval [--profile P.json] [--settings k=v,...]   scores on the test part
+//   LipSyncEval phonemes VOICE TEXT     espeak-ng's phoneme events, for checking the table
+
+func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+
+struct Sample { let item: Corpus.Item; let audio: AudioClip; let phonemes: [PhonemeEvent] }
+
+func synthesise(_ items: [Corpus.Item]) throws -> [Sample] {
+    try items.map { it in
+        let (a, p) = try SpeechSynthesizer.synthesize(it.text, voice: it.voice, wordsPerMinute: it.rate, pitch: it.pitch)
+        return Sample(item: it, audio: a, phonemes: p)
+    }
+}
+
+/// Logistic regression (balanced classes, plain gradient descent, light L2) of lips closed.
+func fitClosure(_ p: VoiceProfile, _ set: [([Float], Float, Float)]) -> [Float] {
+    let xs = set.map { p.closureFeaturesForTraining($0.0, relativeLoudness: $0.1) }
+    let ys = set.map { $0.2 }
+    let pos = ys.filter { $0 > 0.5 }.count, neg = ys.count - pos
+    let wPos = Float(ys.count) / Float(2 * max(1, pos)), wNeg = Float(ys.count) / Float(2 * max(1, neg))
+    var w = [Float](repeating: 0, count: xs[0].count)
+    for _ in 0..<400 {
+        var g = [Float](repeating: 0, count: w.count)
+        for (x, y) in zip(xs, ys) {
+            var z: Float = 0
+            for k in 0..<w.count { z += w[k] * x[k] }
+            let e = (1 / (1 + exp(-z)) - y) * (y > 0.5 ? wPos : wNeg)
+            for k in 0..<w.count { g[k] += e * x[k] }
+        }
+        for k in 0..<w.count { w[k] -= 0.5 * (g[k] / Float(xs.count) + 1e-3 * w[k]) }
+    }
+    print("closure regression on \(pos) closed and \(neg) open frames")
+    return w
+}
+
+func train(output: String) throws {
+    let samples = try synthesise(Corpus.items("train"))
+    var sums: [String: [Double]] = [:], counts: [String: Int] = [:]
+    var perFrame: [(String, [Float])] = []
+    var closureSet: [([Float], Float, Float)] = []
+    for s in samples {
+        let f = try AudioFeatureDump.features(s.audio)
+        let labels = groundTruth(s.phonemes, duration: s.audio.duration)
+        let ref = AudioFeatureDump.reference(f.loudness)
+        for (t, v) in vowelFrames(labels) where t < f.count && f.loudness[t] > ref - 20 {
+            perFrame.append((v.rawValue, f.mfcc[t]))
+        }
+        for (t, l) in labels.enumerated() where t < f.count && f.loudness[t] > ref - 35 {
+            if case .open = l { closureSet.append((f.mfcc[t], f.loudness[t] - ref, 0)) }
+        }
+        for p in s.phonemes where p.phoneme.hasPrefix("m") && PhoneClass.classify(p.phoneme) == .bilabial {
+            for t in Int((p.start * 100).rounded(.up))..<Int((p.end * 100).rounded(.down)) where t < f.count && f.loudness[t] > ref - 35 {
+                perFrame.append(("m", f.mfcc[t]))
+                closureSet.append((f.mfcc[t], f.loudness[t] - ref, 1))
+            }
+        }
+    }
+    for (c, m) in perFrame {
+        sums[c, default: [Double](repeating: 0, count: m.count)] = zip(sums[c] ?? [Double](repeating: 0, count: m.count), m).map { $0 + Double($1) }
+        counts[c, default: 0] += 1
+    }
+    var means: [String: [Float]] = [:]
+    for (c, s) in sums { means[c] = s.map { Float($0 / Double(counts[c]!)) } }
+    var variance = [Double](repeating: 0, count: AudioFeatures.coefficients)
+    for (c, m) in perFrame { for k in 0..<m.count { let d = Double(m[k] - means[c]![k]); variance[k] += d * d } }
+    var profile = VoiceProfile(
+        source: "pooled over \(samples.count) espeak-ng utterances of the training part (Benchmarks/lipsync/Corpus.swift): " +
+            VoiceProfile.classNames.map { "\($0) \(counts[$0] ?? 0)" }.joined(separator: ", ") + " frames",
+        means: means, variance: variance.map { Float($0 / Double(perFrame.count)) })
+    profile.closure = fitClosure(profile, closureSet)
+    try profile.jsonData().write(to: URL(fileURLWithPath: output))
+    print("wrote \(output): \(profile.source)")
+}
+
+nonisolated(unsafe) var debugCounts: [String: Int] = [:]
+
+func evaluate(profile: VoiceProfile, settings: LipSyncSettings, part: String) throws {
+    let samples = try synthesise(Corpus.items(part))
+    let sync = LipSync(profile: profile, settings: settings)
+    var byLang: [String: Scores] = [:], phon: [String: Scores] = [:]
+    for s in samples {
+        let labels = groundTruth(s.phonemes, duration: s.audio.duration)
+        let t0 = now()
+        let shapes = try sync.analyse(s.audio)
+        let t1 = now()
+        var sc = score(shapes, labels, threshold: settings.closedThreshold)
+        sc.compute = t1 - t0
+        byLang[s.item.language, default: Scores()].add(sc)
+        if ProcessInfo.processInfo.environment["LIPSYNC_DEBUG"] != nil {
+            // Closed frames seen open, by what the phoneme there is.
+            for (t, l) in labels.enumerated() where l == .closed && t < shapes.count && shapes[t].openness >= settings.closedThreshold {
+                let ph = s.phonemes.first { $0.start <= Double(t) / 100 && Double(t) / 100 < $0.end }?.phoneme ?? "none"
+                let next = s.phonemes.first { $0.start > Double(t) / 100 }
+                let kind = PhoneClass.classify(ph) == .bilabial ? ph : (next.map { PhoneClass.classify($0.phoneme) == .bilabial && $0.start - Double(t) / 100 <= 0.031 } == true ? "pre-" + next!.phoneme : "pause")
+                debugCounts[kind, default: 0] += 1
+            }
+        }
+        let ps = PhonemeLipSync.shapes100Hz(s.phonemes, duration: s.audio.duration, settings: settings)
+        phon[s.item.language, default: Scores()].add(score(ps, labels, threshold: settings.closedThreshold))
+    }
+    func row(_ name: String, _ s: Scores, speed: Bool) -> String {
+        String(format: "| %@ | %.1f | %.3f | %.3f | %.3f | %+.0f | %.1f | %.3f | %@ |", name, s.seconds, s.balancedAccuracy,
+               s.closureRate, s.vowelAccuracy, s.lag, s.changesPerSecond, s.shortHoldShare,
+               speed ? String(format: "%.0fx", s.realTime) : "-")
+    }
+    let header = "| language | audio s | open/closed bal. acc. | closures hit | vowel acc. | mean lag ms | shape changes/s | holds < 70 ms | speed (1 core) |\n|---|---|---|---|---|---|---|---|---|"
+    print("From audio alone (LipSync, uncalibrated, built-in profile), \(part) part, \(samples.count) utterances:\n")
+    print(header)
+    var all = Scores()
+    for l in byLang.keys.sorted() { print(row(l, byLang[l]!, speed: true)); all.add(byLang[l]!) }
+    print(row("all", all, speed: true))
+    print(String(format: "\n(open frames seen open %.3f, closed frames seen closed %.3f)", Double(all.openTP) / Double(all.openN), Double(all.closedTN) / Double(all.closedN)))
+    print("\nFrom espeak-ng's phonemes (`say`, PhonemeLipSync):\n")
+    print(header)
+    var allP = Scores()
+    for l in phon.keys.sorted() { print(row(l, phon[l]!, speed: false)); allP.add(phon[l]!) }
+    print(row("all", allP, speed: false))
+    if !debugCounts.isEmpty { print(debugCounts.sorted { $0.value > $1.value }.prefix(12)) }
+    print("\nVowel confusion from audio, all languages (rows true a i u e o; columns predicted a i u e o closed):")
+    for (i, r) in all.confusion.enumerated() { print("  \(VowelClass.allCases[i].rawValue): \(r)") }
+}
+
+func parseSettings(_ s: String) -> LipSyncSettings {
+    var st = LipSyncSettings()
+    for kv in s.split(separator: ",") {
+        let p = kv.split(separator: "="); guard p.count == 2, let v = Double(p[1]) else { continue }
+        switch p[0] {
+        case "closed": st.closedBelowReference = Float(v)
+        case "open": st.fullyOpenBelowReference = Float(v)
+        case "nasal": st.nasalClosing = Float(v)
+        case "hold": st.minimumHold = v
+        case "lead": st.anticipation = v
+        case "tau": st.closedThreshold = Float(v)
+        default: FileHandle.standardError.write("unknown setting \(p[0])\n".data(using: .utf8)!); exit(2)
+        }
+    }
+    return st
+}
+
+let args = Array(CommandLine.arguments.dropFirst())
+do {
+    switch args.first {
+    case "train":
+        try train(output: args.count > 1 ? args[1] : "vowel_templates.json")
+    case "eval":
+        var profile = VoiceProfile.builtIn
+        var settings = LipSyncSettings()
+        var part = "test"
+        var i = 1
+        while i < args.count {
+            switch args[i] {
+            case "--profile": profile = try VoiceProfile(json: Data(contentsOf: URL(fileURLWithPath: args[i + 1])), source: args[i + 1]); i += 2
+            case "--settings": settings = parseSettings(args[i + 1]); i += 2
+            case "--part": part = args[i + 1]; i += 2
+            default: print("unknown argument \(args[i])"); exit(2)
+            }
+        }
+        try evaluate(profile: profile, settings: settings, part: part)
+    case "phonemes":
+        let (a, p) = try SpeechSynthesizer.synthesize(args[2], voice: args[1])
+        print(String(format: "%.2f s", a.duration))
+        for e in p { print(String(format: "%.3f %.3f %@ %@", e.start, e.end, e.phoneme, "\(PhoneClass.classify(e.phoneme))")) }
+    default:
+        print("usage: LipSyncEval train OUT.json | eval [--profile P] [--settings k=v,...] [--part test|train] | phonemes VOICE TEXT")
+        exit(2)
+    }
+} catch {
+    FileHandle.standardError.write("LipSyncEval: \(error)\n".data(using: .utf8)!)
+    exit(1)
+}

@@ -1,0 +1,112 @@
+import Foundation
+import TalkingHead
+
+/// Lip sync from audio alone, offline: the whole clip is known, so the loudness reference is
+/// the clip's own loud speech, vowel decisions look both ways, and shapes lead the sound a little.
+///
+/// Openness comes from speech-band loudness (16 ms window, closed in silence) times the
+/// probability that the spectrum is not a closed-lip nasal; the shape from MFCC templates
+/// (`VoiceProfile`), held at least `minimumHold` and kept through pauses. Only the shape is
+/// smoothed, never the opening (smoothing the opening loses the p/b/m closures).
+public struct LipSync: Sendable {
+    public var profile: VoiceProfile
+    public var settings: LipSyncSettings
+
+    public init(profile: VoiceProfile = .builtIn, settings: LipSyncSettings = .init()) {
+        self.profile = profile
+        self.settings = settings
+    }
+
+    /// The mouth track of `clip` at `frameRate`; as many frames as the audio lasts (rounded).
+    public func track(for clip: AudioClip, frameRate: Double = 25) throws -> MouthTrack {
+        guard frameRate > 0 && frameRate.isFinite && frameRate <= 1000 else {
+            throw TalkingHeadError.invalidInput(source: "lipsync", field: "fps", reason: "\(frameRate) is not a frame rate in (0, 1000]")
+        }
+        let shapes = try analyse(clip)
+        let count = max(1, Int((clip.duration * frameRate).rounded()))
+        return MouthTrack(frameRate: frameRate,
+                          shapes: resampleShapes(shapes, from: AudioFeatures.frameRate, to: frameRate, count: count,
+                                                 closedThreshold: settings.closedThreshold))
+    }
+
+    /// The mouth every 10 ms (100 Hz), frame i at time i / 100 s.
+    public func analyse(_ clip: AudioClip) throws -> [MouthShape] {
+        guard clip.sampleRate > 0 else {
+            throw TalkingHeadError.invalidInput(source: "audio", field: "sample rate", reason: "the sample rate is 0")
+        }
+        let x = try clip.resampled(to: AudioFeatures.sampleRate).samples
+        let f = FeatureExtractor().features(of: x)
+        return decide(f)
+    }
+
+    /// Loudness reference of a clip: the 90th percentile of its frames above -60 dB.
+    static func reference(_ loudness: [Float], fallback: Float) -> Float {
+        let voiced = loudness.filter { $0 > -60 }.sorted()
+        guard voiced.count >= 5 else { return fallback }
+        return voiced[min(voiced.count - 1, Int(Double(voiced.count) * 0.9))]
+    }
+
+    func decide(_ f: AudioFeatures) -> [MouthShape] {
+        let n = f.count
+        guard n > 0 else { return [] }
+        let ref = Self.reference(f.loudness, fallback: settings.initialReference)
+        var open = [Float](repeating: 0, count: n)
+        var vowelP = [[Float]](repeating: [0, 0, 0, 0, 0], count: n)
+        for t in 0..<n {
+            let o = opennessFromLoudness(f.loudness[t], reference: ref, settings: settings)
+            guard o > 0 else { continue }
+            let p = profile.probabilities(f.mfcc[t])
+            let pc = profile.closedProbability(f.mfcc[t], relativeLoudness: f.loudness[t] - ref, classProbabilities: p)
+            open[t] = o * max(0, 1 - settings.nasalClosing * pc)
+            let s = p[0..<5].reduce(0, +)
+            if s > 0 { vowelP[t] = p[0..<5].map { $0 / s } }
+        }
+        let classes = Self.holdShapes(open: open, vowelP: vowelP, minimumHold: Int((settings.minimumHold * AudioFeatures.frameRate).rounded()))
+        // Anticipation: the shape leads the sound (the opening does not: leading it costs closures).
+        let lead = Int((settings.anticipation * AudioFeatures.frameRate).rounded())
+        var shapes = [MouthShape](repeating: .closed, count: n)
+        for t in 0..<n { shapes[t] = classes[min(n - 1, t + lead)].shape(openness: open[t]) }
+        return shapes
+    }
+
+    /// A vowel class per frame: openness-weighted probabilities smoothed over +-3 frames, runs
+    /// shorter than `minimumHold` frames merged into a neighbour, silence keeping the last shape.
+    static func holdShapes(open: [Float], vowelP: [[Float]], minimumHold: Int) -> [VowelClass] {
+        let n = open.count
+        var best = [Int](repeating: -1, count: n)
+        for t in 0..<n {
+            var acc = [Float](repeating: 0, count: 5)
+            var w: Float = 0
+            for k in max(0, t - 3)...min(n - 1, t + 3) where open[k] > 0 {
+                for c in 0..<5 { acc[c] += open[k] * vowelP[k][c] }
+                w += open[k]
+            }
+            if w > 0.05 { best[t] = acc.indices.max { acc[$0] < acc[$1] }! }
+        }
+        // Fill silence with the previous shape (the first shape backwards).
+        var last = best.first { $0 >= 0 } ?? 0
+        for t in 0..<n { if best[t] < 0 { best[t] = last } else { last = best[t] } }
+        // Runs shorter than `minimumHold` go to the longer neighbour (one linear pass).
+        var runs: [(c: Int, len: Int)] = []
+        for t in 0..<n {
+            if let l = runs.last, l.c == best[t] { runs[runs.count - 1].len += 1 } else { runs.append((best[t], 1)) }
+        }
+        var kept: [(c: Int, len: Int)] = []
+        var carry = 0
+        for (k, run) in runs.enumerated() {
+            var r = run
+            r.len += carry
+            carry = 0
+            if r.len < minimumHold {
+                let prevLen = kept.last?.len ?? -1
+                let nextLen = k + 1 < runs.count ? runs[k + 1].len : -1
+                if prevLen >= 0 && prevLen >= nextLen { kept[kept.count - 1].len += r.len; continue }
+                if nextLen >= 0 { carry = r.len; continue }
+            }
+            if let l = kept.last, l.c == r.c { kept[kept.count - 1].len += r.len } else { kept.append(r) }
+        }
+        var t = 0
+        for r in kept { for _ in 0..<r.len { best[t] = r.c; t += 1 } }
+        return best.map { VowelClass.allCases[$0] }
+    }
+}

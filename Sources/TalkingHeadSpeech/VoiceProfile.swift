@@ -1,0 +1,126 @@
+import Foundation
+import TalkingHead
+
+/// MFCC templates of the mouth classes (the five vowels and a closed-lip nasal `m`): a mean
+/// per class and one pooled per-coefficient variance. The built-in profile was pooled over many
+/// espeak-ng voices (see Benchmarks/lipsync); `calibrated` replaces the vowel means with a
+/// speaker's own recordings.
+public struct VoiceProfile: Codable, Sendable, Equatable {
+    public static let classNames = ["a", "i", "u", "e", "o", "m"]
+
+    /// Format version of the JSON.
+    public var version: Int = 1
+    /// Where the templates come from (free text).
+    public var source: String
+    /// Mean c1...c12 per class, in `classNames` order.
+    public var means: [String: [Float]]
+    /// Pooled within-class variance per coefficient.
+    public var variance: [Float]
+    /// Logistic regression of "lips closed" (an m) against open vowels: weights of the 12
+    /// standardised MFCCs, of (loudness - reference) / 10 dB, and a bias. nil: the Gaussian
+    /// probability of the `m` template is used instead.
+    public var closure: [Float]?
+
+    public init(source: String, means: [String: [Float]], variance: [Float]) {
+        (self.source, self.means, self.variance) = (source, means, variance)
+    }
+
+    /// The profile shipped with the library (speaker-independent).
+    public static let builtIn: VoiceProfile = {
+        guard let url = Bundle.module.url(forResource: "vowel_templates", withExtension: "json"),
+              let data = try? Data(contentsOf: url),
+              let p = try? VoiceProfile(json: data, source: "vowel_templates.json") else {
+            fatalError("TalkingHeadSpeech: the built-in vowel_templates.json resource is missing or invalid")
+        }
+        return p
+    }()
+
+    /// Reads a profile (as `jsonData()` writes it); errors name `source` and the key.
+    public init(json: Data, source: String) throws {
+        let p: VoiceProfile
+        do { p = try JSONDecoder().decode(VoiceProfile.self, from: json) } catch {
+            throw TalkingHeadError.invalidInput(source: source, field: nil, reason: "not a voice profile (\(error))")
+        }
+        let n = AudioFeatures.coefficients
+        guard p.variance.count == n, p.variance.allSatisfy({ $0.isFinite && $0 > 0 }) else {
+            throw TalkingHeadError.invalidInput(source: source, field: "variance", reason: "needs \(n) positive numbers")
+        }
+        for name in Self.classNames {
+            guard let m = p.means[name] else {
+                throw TalkingHeadError.invalidInput(source: source, field: "means.\(name)", reason: "missing")
+            }
+            guard m.count == n, m.allSatisfy(\.isFinite) else {
+                throw TalkingHeadError.invalidInput(source: source, field: "means.\(name)", reason: "needs \(n) finite numbers")
+            }
+        }
+        if let w = p.closure, w.count != n + 2 || !w.allSatisfy(\.isFinite) {
+            throw TalkingHeadError.invalidInput(source: source, field: "closure", reason: "needs \(n + 2) finite numbers")
+        }
+        self = p
+    }
+
+    /// The features of the closure regression: standardised MFCCs, relative loudness, 1.
+    func closureFeatures(_ mfcc: [Float], relativeLoudness: Float) -> [Float] {
+        var x = [Float](repeating: 1, count: mfcc.count + 2)
+        for c in 0..<mfcc.count { x[c] = mfcc[c] / variance[c].squareRoot() }
+        x[mfcc.count] = relativeLoudness / 10
+        return x
+    }
+
+    /// Probability that the lips are closed (a nasal m) given a voiced frame.
+    func closedProbability(_ mfcc: [Float], relativeLoudness: Float, classProbabilities p: [Float]) -> Float {
+        guard let w = closure else { return p[5] }
+        let x = closureFeatures(mfcc, relativeLoudness: relativeLoudness)
+        var z: Float = 0
+        for k in 0..<w.count { z += w[k] * x[k] }
+        return 1 / (1 + exp(-z))
+    }
+
+    public func jsonData() throws -> Data {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return try enc.encode(self)
+    }
+
+    /// A profile whose vowel templates are the mean MFCCs of the voiced frames of five
+    /// recordings (a, i, u, e, o: a sustained vowel each); the nasal template and the variance
+    /// stay those of `base`. Frames within 12 dB of each file's loudest are used.
+    public static func calibrated(vowels: [VowelClass: AudioClip], base: VoiceProfile = .builtIn,
+                                  sources: [VowelClass: String] = [:]) throws -> VoiceProfile {
+        var p = base
+        p.source = "calibrated from " + VowelClass.allCases.map { sources[$0] ?? $0.rawValue }.joined(separator: ", ")
+        for v in VowelClass.allCases {
+            let name = sources[v] ?? v.rawValue
+            guard let clip = vowels[v] else {
+                throw TalkingHeadError.invalidInput(source: "calibration", field: v.rawValue, reason: "no recording of the vowel")
+            }
+            let f = FeatureExtractor().features(of: try clip.resampled(to: AudioFeatures.sampleRate).samples)
+            guard let peak = f.loudness.max(), peak > -50 else {
+                throw TalkingHeadError.invalidInput(source: name, field: nil, reason: "the recording is silent")
+            }
+            let frames = (0..<f.count).filter { f.loudness[$0] > peak - 12 }
+            guard frames.count >= 10 else {
+                throw TalkingHeadError.invalidInput(source: name, field: nil, reason: "too short: at least 0.1 s of the vowel is needed")
+            }
+            var mean = [Float](repeating: 0, count: AudioFeatures.coefficients)
+            for i in frames { for c in 0..<mean.count { mean[c] += f.mfcc[i][c] } }
+            p.means[v.rawValue] = mean.map { $0 / Float(frames.count) }
+        }
+        return p
+    }
+
+    /// Class log-likelihoods (diagonal Gaussian, shared variance) turned into probabilities.
+    func probabilities(_ mfcc: [Float], temperature: Float = 1) -> [Float] {
+        var ll = [Float](repeating: 0, count: Self.classNames.count)
+        for (k, name) in Self.classNames.enumerated() {
+            let m = means[name]!
+            var d: Float = 0
+            for c in 0..<m.count { let x = mfcc[c] - m[c]; d += x * x / variance[c] }
+            ll[k] = -0.5 * d / temperature
+        }
+        let mx = ll.max()!
+        var s: Float = 0
+        for k in ll.indices { ll[k] = exp(ll[k] - mx); s += ll[k] }
+        return ll.map { $0 / s }
+    }
+}

@@ -1,0 +1,16 @@
+# Speech (issue 16): lip sync from audio, espeak-ng text-to-speech, video through ffmpeg.
+APT_PACKAGES += libsndfile1-dev libsoxr-dev libfftw3-dev libespeak-ng-dev espeak-ng-data ffmpeg parallel
+PKG_CONFIG_MODULES += sndfile soxr fftw3f espeak-ng
+TEST_TARGETS += test-speech-cli
+
+.PHONY: test-speech-cli bench-lipsync
+
+## The speech commands (lipsync, say, animate --audio, --video) and their bad inputs.
+test-speech-cli: deps weights
+	swift build $(TEST_FLAGS) --product talking-head
+	TALKING_HEAD_WEIGHTS=$(CURDIR)/Weights bash Tests/CLI/speech_cli.sh .build/release/talking-head
+
+## The lip-sync evaluation on an espeak-ng corpus (not part of make test; see Benchmarks/RESULTS.md).
+bench-lipsync: deps
+	swift build $(SWIFT_FLAGS) --product talking-head
+	bash Benchmarks/lipsync_eval.sh .build/release/talking-head
