@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TalkingHead
+import TalkingHeadSpeech
 
 struct Animate: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,8 +25,18 @@ struct Animate: ParsableCommand {
     @Argument(help: "The character: a PNG with a transparent background (512x512 is native).")
     var image: String
 
-    @Argument(help: "The pose CSV, one row per frame.")
-    var poses: String
+    @Argument(help: "The pose CSV, one row per frame (optional with --audio).")
+    var poses: String?
+
+    @Option(help: ArgumentHelp(
+        "A voice recording: the mouth follows it (over the CSV's other columns; without a CSV over blinks and breathing), as many frames as it lasts.",
+        valueName: "file"))
+    var audio: String?
+
+    @Option(help: ArgumentHelp("A voice profile from `talking-head lipsync calibrate` (with --audio).", valueName: "file"))
+    var voiceProfile: String?
+
+    @OptionGroup var videoOptions: VideoOptions
 
     @Option(name: .shortAndLong, help: ArgumentHelp("Output folder (created if needed).", valueName: "dir"))
     var output: String
@@ -55,10 +66,12 @@ struct Animate: ParsableCommand {
 
     func validate() throws {
         guard (1...16).contains(jobs) else { throw ValidationError("--jobs must be in 1...16") }
+        guard poses != nil || audio != nil else { throw ValidationError("give a pose CSV, or --audio FILE, or both") }
     }
 
     func run() throws {
-        let sequence = try PoseSequence(contentsOf: URL(fileURLWithPath: poses), clamp: clamp)
+        if audio != nil || videoOptions.video != nil { return try runWithAudio() }
+        let sequence = try PoseSequence(contentsOf: URL(fileURLWithPath: poses!), clamp: clamp)
         let character = try loadCharacter(image)
         let dir = URL(fileURLWithPath: output)
         try prepareAnimationFolder(dir)
@@ -74,6 +87,27 @@ func prepareAnimationFolder(_ dir: URL) throws {
     try OutputFolder.create(dir)
     try OutputFile.checkWritable(dir.appendingPathComponent("animation.png"))
     try OutputFile.checkWritable(dir.appendingPathComponent(PNGSequenceWriter.fileName(0)))
+}
+
+extension Animate {
+    /// `--audio` (and/or `--video`): the mouth from the recording over the CSV or idle motion.
+    func runWithAudio() throws {
+        let base = try poses.map { try PoseSequence(contentsOf: URL(fileURLWithPath: $0), clamp: clamp).poses }
+        var sequence = base ?? []
+        var audioURL: URL? = nil
+        if let audio {
+            audioURL = URL(fileURLWithPath: audio)
+            let clip = try AudioClip(contentsOf: audioURL!)
+            let track = try LipSync(profile: try loadVoiceProfile(voiceProfile)).track(for: clip, frameRate: fps.value)
+            sequence = SpeechPoses.poses(track: track, base: base)
+        }
+        let character = try loadCharacter(image)
+        let head = try weights.load()
+        let dir = URL(fileURLWithPath: output)
+        try prepareAnimationFolder(dir)
+        try renderSpeech(head: head, character: character, poses: sequence, into: dir, fps: fps, audio: audioURL,
+                         video: videoOptions.video, background: background, jobs: jobs, quiet: quiet)
+    }
 }
 
 /// Renders `poses` into DIR/000000.png ... and DIR/animation.png with a progress line, stopping
