@@ -40,6 +40,16 @@ public struct AudioClip: Sendable, Equatable {
         guard frames > 0 else {
             throw TalkingHeadError.invalidInput(source: path, field: nil, reason: "the file holds no audio samples")
         }
+        // libsndfile reads a cut-off WAV/AIFF silently, noting it only in its log ("data : 67346
+        // (should be 2956)"): a truncated file is an error here, not a shorter recording.
+        var log = [CChar](repeating: 0, count: 8192)
+        _ = sf_command(file, Int32(SFC_GET_LOG_INFO), &log, Int32(log.count))
+        let logText = String(cString: log)
+        if let line = logText.split(separator: "\n").first(where: { $0.hasPrefix("data") && $0.contains("should be") }) {
+            throw TalkingHeadError.invalidInput(
+                source: path, field: nil,
+                reason: "truncated: the header announces more audio than the file holds (\(line.trimmingCharacters(in: .whitespaces)))")
+        }
         let seconds = Double(frames) / Double(info.samplerate)
         guard seconds <= AudioClip.maximumDuration else {
             throw TalkingHeadError.invalidInput(
@@ -75,6 +85,16 @@ public struct AudioClip: Sendable, Equatable {
             throw TalkingHeadError.invalidInput(source: path, field: nil, reason: "the audio holds non-finite samples")
         }
         self.init(sampleRate: Double(info.samplerate), samples: mono)
+    }
+
+    /// Throws when nothing in the clip is louder than -70 dBFS: lip sync of silence is almost
+    /// certainly a wrong file (or a muted recording). `source` names it in the error.
+    public func checkAudible(source: String) throws {
+        let peak = samples.reduce(Float(0)) { max($0, abs($1)) }
+        guard peak > 3e-4 else {
+            throw TalkingHeadError.invalidInput(source: source, field: nil,
+                                                reason: "the audio is silent (peak \(peak == 0 ? "0" : String(format: "%.0f dBFS", 20 * log10(peak)))); nothing to lip-sync")
+        }
     }
 
     /// Resampled with libsoxr (high quality); the same clip when the rate already matches.

@@ -98,6 +98,7 @@ extension Animate {
         if let audio {
             audioURL = URL(fileURLWithPath: audio)
             let clip = try AudioClip(contentsOf: audioURL!)
+            try clip.checkAudible(source: audio)
             let track = try LipSync(profile: try loadVoiceProfile(voiceProfile)).track(for: clip, frameRate: fps.value)
             sequence = SpeechPoses.poses(track: track, base: base)
         }

@@ -38,6 +38,7 @@ struct LipsyncAnalyse: ParsableCommand {
 
     func run() throws {
         let clip = try AudioClip(contentsOf: URL(fileURLWithPath: audio))
+        try clip.checkAudible(source: audio)
         let sync = LipSync(profile: try loadVoiceProfile(voiceProfile))
         let track = try sync.track(for: clip, frameRate: fps)
         let csv = track.poseCSV()
