@@ -46,6 +46,16 @@ public struct LipSync: Sendable {
         return voiced[min(voiced.count - 1, Int(Double(voiced.count) * 0.9))]
     }
 
+    /// One frame's openness and vowel probabilities (a, i, u, e, o); nil when it is closed by loudness.
+    func frame(mfcc: [Float], loudness: Float, reference: Float) -> (Float, [Float])? {
+        let o = opennessFromLoudness(loudness, reference: reference, settings: settings)
+        guard o > 0 else { return nil }
+        let p = profile.probabilities(mfcc)
+        let pc = profile.closedProbability(mfcc, relativeLoudness: loudness - reference, classProbabilities: p)
+        let s = p[0..<5].reduce(0, +)
+        return (o * max(0, 1 - settings.nasalClosing * pc), s > 0 ? p[0..<5].map { $0 / s } : [0.2, 0.2, 0.2, 0.2, 0.2])
+    }
+
     func decide(_ f: AudioFeatures) -> [MouthShape] {
         let n = f.count
         guard n > 0 else { return [] }
@@ -53,13 +63,7 @@ public struct LipSync: Sendable {
         var open = [Float](repeating: 0, count: n)
         var vowelP = [[Float]](repeating: [0, 0, 0, 0, 0], count: n)
         for t in 0..<n {
-            let o = opennessFromLoudness(f.loudness[t], reference: ref, settings: settings)
-            guard o > 0 else { continue }
-            let p = profile.probabilities(f.mfcc[t])
-            let pc = profile.closedProbability(f.mfcc[t], relativeLoudness: f.loudness[t] - ref, classProbabilities: p)
-            open[t] = o * max(0, 1 - settings.nasalClosing * pc)
-            let s = p[0..<5].reduce(0, +)
-            if s > 0 { vowelP[t] = p[0..<5].map { $0 / s } }
+            if let r = frame(mfcc: f.mfcc[t], loudness: f.loudness[t], reference: ref) { (open[t], vowelP[t]) = r }
         }
         let classes = Self.holdShapes(open: open, vowelP: vowelP, minimumHold: Int((settings.minimumHold * AudioFeatures.frameRate).rounded()))
         // Anticipation: the shape leads the sound (the opening does not: leading it costs closures).
