@@ -12,5 +12,4 @@ test-speech-cli: deps weights
 
 ## The lip-sync evaluation on an espeak-ng corpus (not part of make test; see Benchmarks/RESULTS.md).
 bench-lipsync: deps
-	swift build $(SWIFT_FLAGS) --product talking-head
-	bash Benchmarks/lipsync_eval.sh .build/release/talking-head
+	bash Benchmarks/lipsync_eval.sh

@@ -65,17 +65,18 @@ func score(_ shapes: [MouthShape], _ labels: [Label], threshold: Float) -> Score
             t = e
         } else { t += 1 }
     }
-    // Flicker: the shape shown (class of open frames), its changes and the holds under 70 ms.
+    // Flicker: the shape shown when open; a hold lasts from one change of shape to the next
+    // (closed frames in between keep the shape: it shows again when the mouth reopens).
     var current: Int? = nil
-    var run = 0
+    var since = 0
     for t in 0..<n {
         guard let c = cls(shapes[t]) else { continue }
-        if c == current { run += 1 } else {
-            if current != nil { s.changes += 1; s.holds += 1; if run < 7 { s.shortHolds += 1 } }
-            current = c; run = 1
+        if c != current {
+            if current != nil { s.changes += 1; s.holds += 1; if t - since < 7 { s.shortHolds += 1 } }
+            current = c; since = t
         }
     }
-    if current != nil { s.holds += 1; if run < 7 { s.shortHolds += 1 } }
+    if current != nil { s.holds += 1; if n - since < 7 { s.shortHolds += 1 } }
     // Lag (ms) maximising the correlation of predicted and true openness (positive: prediction late).
     let truth = labels.prefix(n).map { l -> Double in
         switch l { case .closed: return 0; case .open: return 1; case .unscored: return 0.5 } }

@@ -40,6 +40,41 @@ func fitClosure(_ p: VoiceProfile, _ set: [([Float], Float, Float)]) -> [Float] 
     return w
 }
 
+/// Softmax regression of the five vowels (balanced classes, gradient descent, light L2).
+func fitVowels(_ p: VoiceProfile, _ frames: [(String, [Float])]) -> [Float] {
+    let names = VowelClass.allCases.map(\.rawValue)
+    let xs = frames.map { p.vowelFeaturesForTraining($0.1) }
+    let ys = frames.map { names.firstIndex(of: $0.0)! }
+    let m = xs[0].count
+    var counts = [Float](repeating: 0, count: 5)
+    for y in ys { counts[y] += 1 }
+    let cw = counts.map { Float(ys.count) / (5 * max(1, $0)) }
+    var w = [Float](repeating: 0, count: 5 * m)
+    for _ in 0..<600 {
+        var g = [Float](repeating: 0, count: 5 * m)
+        for (x, y) in zip(xs, ys) {
+            var z = [Float](repeating: 0, count: 5)
+            for k in 0..<5 { var s: Float = 0; for j in 0..<m { s += w[k * m + j] * x[j] }; z[k] = s }
+            let mx = z.max()!
+            var sum: Float = 0
+            for k in 0..<5 { z[k] = exp(z[k] - mx); sum += z[k] }
+            for k in 0..<5 {
+                let e = (z[k] / sum - (k == y ? 1 : 0)) * cw[y]
+                for j in 0..<m { g[k * m + j] += e * x[j] }
+            }
+        }
+        for i in 0..<w.count { w[i] -= 1.0 * (g[i] / Float(xs.count) + 1e-3 * w[i]) }
+    }
+    var right = 0
+    for (x, y) in zip(xs, ys) {
+        var best = 0, bestZ = -Float.infinity
+        for k in 0..<5 { var s: Float = 0; for j in 0..<m { s += w[k * m + j] * x[j] }; if s > bestZ { bestZ = s; best = k } }
+        if best == y { right += 1 }
+    }
+    print(String(format: "vowel regression: %.3f of %d training frames right", Double(right) / Double(xs.count), xs.count))
+    return w
+}
+
 func train(output: String) throws {
     let samples = try synthesise(Corpus.items("train"))
     var sums: [String: [Double]] = [:], counts: [String: Int] = [:]
@@ -75,6 +110,7 @@ func train(output: String) throws {
             VoiceProfile.classNames.map { "\($0) \(counts[$0] ?? 0)" }.joined(separator: ", ") + " frames",
         means: means, variance: variance.map { Float($0 / Double(perFrame.count)) })
     profile.closure = fitClosure(profile, closureSet)
+    profile.vowelWeights = fitVowels(profile, perFrame.filter { $0.0 != "m" })
     try profile.jsonData().write(to: URL(fileURLWithPath: output))
     print("wrote \(output): \(profile.source)")
 }
@@ -84,14 +120,33 @@ nonisolated(unsafe) var debugCounts: [String: Int] = [:]
 func evaluate(profile: VoiceProfile, settings: LipSyncSettings, part: String) throws {
     let samples = try synthesise(Corpus.items(part))
     let sync = LipSync(profile: profile, settings: settings)
-    var byLang: [String: Scores] = [:], phon: [String: Scores] = [:]
+    var byLang: [String: Scores] = [:], phon: [String: Scores] = [:], liveScores: [String: Scores] = [:]
     for s in samples {
         let labels = groundTruth(s.phonemes, duration: s.audio.duration)
-        let t0 = now()
-        let shapes = try sync.analyse(s.audio)
-        let t1 = now()
+        // Best of three runs: the machine is shared with other builds.
+        var shapes: [MouthShape] = []
+        var best = Double.infinity
+        for _ in 0..<3 {
+            let t0 = now()
+            shapes = try sync.analyse(s.audio)
+            best = min(best, now() - t0)
+        }
         var sc = score(shapes, labels, threshold: settings.closedThreshold)
-        sc.compute = t1 - t0
+        sc.compute = best
+        // Live: pushed in 20 ms chunks, frames at 100 Hz (look-ahead 16 + 5 ms).
+        let stream = try LipSyncStream(sampleRate: s.audio.sampleRate, frameRate: 100, sync: sync)
+        var live: [MouthShape] = []
+        let chunk = Int(s.audio.sampleRate * 0.02)
+        var i = 0
+        let t2 = now()
+        while i < s.audio.samples.count {
+            live += stream.push(Array(s.audio.samples[i..<min(i + chunk, s.audio.samples.count)]))
+            i += chunk
+        }
+        live += stream.finish()
+        var lsc = score(live, labels, threshold: settings.closedThreshold)
+        lsc.compute = now() - t2
+        liveScores[s.item.language, default: Scores()].add(lsc)
         byLang[s.item.language, default: Scores()].add(sc)
         if ProcessInfo.processInfo.environment["LIPSYNC_DEBUG"] != nil {
             // Closed frames seen open, by what the phoneme there is.
@@ -117,6 +172,11 @@ func evaluate(profile: VoiceProfile, settings: LipSyncSettings, part: String) th
     for l in byLang.keys.sorted() { print(row(l, byLang[l]!, speed: true)); all.add(byLang[l]!) }
     print(row("all", all, speed: true))
     print(String(format: "\n(open frames seen open %.3f, closed frames seen closed %.3f)", Double(all.openTP) / Double(all.openN), Double(all.closedTN) / Double(all.closedN)))
+    print("\nLive (LipSyncStream, 20 ms chunks, 100 fps, look-ahead 21 ms):\n")
+    print(header)
+    var allL = Scores()
+    for l in liveScores.keys.sorted() { print(row(l, liveScores[l]!, speed: true)); allL.add(liveScores[l]!) }
+    print(row("all", allL, speed: true))
     print("\nFrom espeak-ng's phonemes (`say`, PhonemeLipSync):\n")
     print(header)
     var allP = Scores()
@@ -125,6 +185,9 @@ func evaluate(profile: VoiceProfile, settings: LipSyncSettings, part: String) th
     if !debugCounts.isEmpty { print(debugCounts.sorted { $0.value > $1.value }.prefix(12)) }
     print("\nVowel confusion from audio, all languages (rows true a i u e o; columns predicted a i u e o closed):")
     for (i, r) in all.confusion.enumerated() { print("  \(VowelClass.allCases[i].rawValue): \(r)") }
+    let openRight = (0..<5).map { all.confusion[$0][$0] }.reduce(0, +)
+    let openTotal = all.confusion.map { $0[0..<5].reduce(0, +) }.reduce(0, +)
+    print(String(format: "Vowel accuracy on the vowel frames the mouth shows open: %.3f (%d frames)", Double(openRight) / Double(max(1, openTotal)), openTotal))
 }
 
 func parseSettings(_ s: String) -> LipSyncSettings {

@@ -18,4 +18,9 @@ extension VoiceProfile {
     public func closureFeaturesForTraining(_ mfcc: [Float], relativeLoudness: Float) -> [Float] {
         closureFeatures(mfcc, relativeLoudness: relativeLoudness)
     }
+
+    /// The vowel regression's inputs for a frame (for training it outside the library).
+    public func vowelFeaturesForTraining(_ mfcc: [Float]) -> [Float] {
+        Scorer(self).vowelFeatures(mfcc)
+    }
 }

@@ -9,12 +9,14 @@ import TalkingHead
 /// (`VoiceProfile`), held at least `minimumHold` and kept through pauses. Only the shape is
 /// smoothed, never the opening (smoothing the opening loses the p/b/m closures).
 public struct LipSync: Sendable {
-    public var profile: VoiceProfile
+    public let profile: VoiceProfile
     public var settings: LipSyncSettings
+    let scorer: Scorer
 
     public init(profile: VoiceProfile = .builtIn, settings: LipSyncSettings = .init()) {
         self.profile = profile
         self.settings = settings
+        scorer = Scorer(profile)
     }
 
     /// The mouth track of `clip` at `frameRate`; as many frames as the audio lasts (rounded).
@@ -50,8 +52,8 @@ public struct LipSync: Sendable {
     func frame(mfcc: [Float], loudness: Float, reference: Float) -> (Float, [Float])? {
         let o = opennessFromLoudness(loudness, reference: reference, settings: settings)
         guard o > 0 else { return nil }
-        let p = profile.probabilities(mfcc)
-        let pc = profile.closedProbability(mfcc, relativeLoudness: loudness - reference, classProbabilities: p)
+        let p = scorer.probabilities(mfcc)
+        let pc = scorer.closedProbability(mfcc, relativeLoudness: loudness - reference, classProbabilities: p)
         let s = p[0..<5].reduce(0, +)
         return (o * max(0, 1 - settings.nasalClosing * pc), s > 0 ? p[0..<5].map { $0 / s } : [0.2, 0.2, 0.2, 0.2, 0.2])
     }

@@ -10,7 +10,7 @@ public struct LipSyncSettings: Sendable, Equatable {
     /// Loudness below the reference at which the mouth is fully open, in dB.
     public var fullyOpenBelowReference: Float = 7
     /// How strongly a nasal (m) spectrum closes the lips: openness *= 1 - strength * P(m).
-    public var nasalClosing: Float = 1.3
+    public var nasalClosing: Float = 1
     /// The shortest time a vowel shape is held (seconds): no flicker.
     public var minimumHold: Double = 0.08
     /// Offline only: how far ahead of the sound the shape and the opening start (seconds).

@@ -20,6 +20,10 @@ public struct VoiceProfile: Codable, Sendable, Equatable {
     /// standardised MFCCs, of (loudness - reference) / 10 dB, and a bias. nil: the Gaussian
     /// probability of the `m` template is used instead.
     public var closure: [Float]?
+    /// Softmax regression of the five vowels (a, i, u, e, o) on the standardised MFCCs, their
+    /// squares and a bias (5 x 25 weights), trained over many voices: the speaker-independent
+    /// classifier. nil (as in calibrated profiles): the nearest template (Gaussian) decides.
+    public var vowelWeights: [Float]?
 
     public init(source: String, means: [String: [Float]], variance: [Float]) {
         (self.source, self.means, self.variance) = (source, means, variance)
@@ -53,6 +57,9 @@ public struct VoiceProfile: Codable, Sendable, Equatable {
                 throw TalkingHeadError.invalidInput(source: source, field: "means.\(name)", reason: "needs \(n) finite numbers")
             }
         }
+        if let w = p.vowelWeights, w.count != 5 * (2 * n + 1) || !w.allSatisfy(\.isFinite) {
+            throw TalkingHeadError.invalidInput(source: source, field: "vowelWeights", reason: "needs \(5 * (2 * n + 1)) finite numbers")
+        }
         if let w = p.closure, w.count != n + 2 || !w.allSatisfy(\.isFinite) {
             throw TalkingHeadError.invalidInput(source: source, field: "closure", reason: "needs \(n + 2) finite numbers")
         }
@@ -67,14 +74,6 @@ public struct VoiceProfile: Codable, Sendable, Equatable {
         return x
     }
 
-    /// Probability that the lips are closed (a nasal m) given a voiced frame.
-    func closedProbability(_ mfcc: [Float], relativeLoudness: Float, classProbabilities p: [Float]) -> Float {
-        guard let w = closure else { return p[5] }
-        let x = closureFeatures(mfcc, relativeLoudness: relativeLoudness)
-        var z: Float = 0
-        for k in 0..<w.count { z += w[k] * x[k] }
-        return 1 / (1 + exp(-z))
-    }
 
     public func jsonData() throws -> Data {
         let enc = JSONEncoder()
@@ -88,6 +87,7 @@ public struct VoiceProfile: Codable, Sendable, Equatable {
     public static func calibrated(vowels: [VowelClass: AudioClip], base: VoiceProfile = .builtIn,
                                   sources: [VowelClass: String] = [:]) throws -> VoiceProfile {
         var p = base
+        p.vowelWeights = nil
         p.source = "calibrated from " + VowelClass.allCases.map { sources[$0] ?? $0.rawValue }.joined(separator: ", ")
         for v in VowelClass.allCases {
             let name = sources[v] ?? v.rawValue
@@ -111,16 +111,70 @@ public struct VoiceProfile: Codable, Sendable, Equatable {
 
     /// Class log-likelihoods (diagonal Gaussian, shared variance) turned into probabilities.
     func probabilities(_ mfcc: [Float], temperature: Float = 1) -> [Float] {
-        var ll = [Float](repeating: 0, count: Self.classNames.count)
-        for (k, name) in Self.classNames.enumerated() {
-            let m = means[name]!
+        Scorer(self).probabilities(mfcc, temperature: temperature)
+    }
+}
+
+/// The profile flattened for the per-frame loop (no dictionary look-ups, no allocation but the result).
+struct Scorer {
+    let means: [Float]        // class-major, classNames order
+    let inverseVariance: [Float]
+    let closure: [Float]?
+    let vowelWeights: [Float]?
+    let scale: [Float]        // 1 / sqrt(variance), for the closure features
+    let classes = VoiceProfile.classNames.count
+    let n = AudioFeatures.coefficients
+
+    init(_ p: VoiceProfile) {
+        means = VoiceProfile.classNames.flatMap { p.means[$0]! }
+        inverseVariance = p.variance.map { 1 / $0 }
+        scale = p.variance.map { 1 / $0.squareRoot() }
+        closure = p.closure
+        vowelWeights = p.vowelWeights
+    }
+
+    /// The inputs of the vowel regression: standardised MFCCs, their squares, 1.
+    func vowelFeatures(_ mfcc: [Float]) -> [Float] {
+        var x = [Float](repeating: 1, count: 2 * n + 1)
+        for c in 0..<n { let z = mfcc[c] * scale[c]; x[c] = z; x[n + c] = z * z / 10 }
+        return x
+    }
+
+    func probabilities(_ mfcc: [Float], temperature: Float = 1) -> [Float] {
+        var p = gaussian(mfcc, temperature: temperature)
+        guard let w = vowelWeights else { return p }
+        // The regression decides among the vowels; the Gaussian keeps the share of `m`.
+        let x = vowelFeatures(mfcc)
+        let m = 2 * n + 1
+        var z = [Float](repeating: 0, count: 5)
+        for k in 0..<5 { var s: Float = 0; for j in 0..<m { s += w[k * m + j] * x[j] }; z[k] = s }
+        let mx = z.max()!
+        var sum: Float = 0
+        for k in 0..<5 { z[k] = exp(z[k] - mx); sum += z[k] }
+        for k in 0..<5 { p[k] = (1 - p[5]) * z[k] / sum }
+        return p
+    }
+
+    func gaussian(_ mfcc: [Float], temperature: Float = 1) -> [Float] {
+        var ll = [Float](repeating: 0, count: classes)
+        var mx = -Float.infinity
+        for k in 0..<classes {
             var d: Float = 0
-            for c in 0..<m.count { let x = mfcc[c] - m[c]; d += x * x / variance[c] }
+            for c in 0..<n { let x = mfcc[c] - means[k * n + c]; d += x * x * inverseVariance[c] }
             ll[k] = -0.5 * d / temperature
+            mx = max(mx, ll[k])
         }
-        let mx = ll.max()!
         var s: Float = 0
-        for k in ll.indices { ll[k] = exp(ll[k] - mx); s += ll[k] }
-        return ll.map { $0 / s }
+        for k in 0..<classes { ll[k] = exp(ll[k] - mx); s += ll[k] }
+        for k in 0..<classes { ll[k] /= s }
+        return ll
+    }
+
+    /// Probability that the lips are closed (a nasal m) given a voiced frame.
+    func closedProbability(_ mfcc: [Float], relativeLoudness: Float, classProbabilities p: [Float]) -> Float {
+        guard let w = closure else { return p[5] }
+        var z = w[n] * relativeLoudness / 10 + w[n + 1]
+        for c in 0..<n { z += w[c] * mfcc[c] * scale[c] }
+        return 1 / (1 + exp(-z))
     }
 }
