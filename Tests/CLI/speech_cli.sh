@@ -131,5 +131,21 @@ if "$BIN" animate "$CHAR" "$T/base.csv" --audio "$T/ja.wav" -o "$T/anim2" --fps 
 else ko "animate CSV --audio"; fi
 expect_error "animate --audio not audio" "noise.wav" "$BIN" animate "$CHAR" --audio "$T/noise.wav" -o "$T/anim3"
 
+# --- slices on GNU parallel (local workers) joined back = one full render, frame for frame
+espeak-ng -v es -w "$T/es.wav" "Hola, ¿qué tal?" 2>/dev/null
+N=$("$BIN" lipsync "$T/es.wav" --fps 6 | tail -n +2 | wc -l)
+if PATH="$(dirname "$BIN"):$PATH" bash "$(dirname "$0")/../../Scripts/render_parallel.sh" --total "$N" --slices 3 --sshlogin : \
+     --output "$T/par" --fps 6 --video "$T/par.mp4" --audio "$T/es.wav" -- animate "$CHAR" --audio "$T/es.wav" >/dev/null 2>&1 \
+   && "$BIN" animate "$CHAR" --audio "$T/es.wav" --fps 6 -q -o "$T/full" >/dev/null 2>&1; then
+  same=1
+  for f in "$T/full"/0*.png; do cmp -s "$f" "$T/par/$(basename "$f")" || same=0; done
+  [ "$same" = 1 ] && [ "$(ls "$T/par"/0*.png | wc -l)" = "$N" ] && ok "render_parallel (3 slices, --sshlogin :) + join = the full render ($N frames)" || ko "sliced frames differ from the full render"
+  v=$(check_video "$T/par.mp4" "$T/es.wav" 6 2>&1) && ok "join --video: $v" || ko "join video" "$v"
+else ko "render_parallel"; fi
+mkdir -p "$T/gap" && cp "$T/par/000000.png" "$T/par/000002.png" "$T/gap/"
+expect_error "join: a missing frame is named" "000001.png is missing" "$BIN" join "$T/gap" -o "$T/joined"
+expect_error "join: a frame twice" "also in" "$BIN" join "$T/par/slice_1" "$T/par/slice_1" -o "$T/joined2"
+expect_error "--frames beyond the end" "only $N frames" "$BIN" animate "$CHAR" --audio "$T/es.wav" --fps 6 --frames 999:1000 -o "$T/x"
+
 echo "speech cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

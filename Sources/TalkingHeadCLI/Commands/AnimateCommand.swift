@@ -29,7 +29,7 @@ struct Animate: ParsableCommand {
     var poses: String?
 
     @Option(help: ArgumentHelp(
-        "A voice recording: the mouth follows it (over the CSV's other columns; without a CSV over blinks and breathing), as many frames as it lasts.",
+        "A voice recording: the mouth follows it (over the CSV's other columns; without a CSV over the idle animator), as many frames as it lasts.",
         valueName: "file"))
     var audio: String?
 
@@ -37,6 +37,7 @@ struct Animate: ParsableCommand {
     var voiceProfile: String?
 
     @OptionGroup var videoOptions: VideoOptions
+    @OptionGroup var slice: FrameSliceOption
 
     @Option(name: .shortAndLong, help: ArgumentHelp("Output folder (created if needed).", valueName: "dir"))
     var output: String
@@ -70,7 +71,7 @@ struct Animate: ParsableCommand {
     }
 
     func run() throws {
-        if audio != nil || videoOptions.video != nil { return try runWithAudio() }
+        if audio != nil || videoOptions.video != nil || slice.frames != nil { return try runWithAudio() }
         let sequence = try PoseSequence(contentsOf: URL(fileURLWithPath: poses!), clamp: clamp)
         let character = try loadCharacter(image)
         let dir = URL(fileURLWithPath: output)
@@ -105,6 +106,10 @@ extension Animate {
         let character = try loadCharacter(image)
         let head = try weights.load()
         let dir = URL(fileURLWithPath: output)
+        let options = RenderOptions(framesInFlight: jobs, background: background)
+        if let range = try slice.range(total: sequence.count) {
+            return try renderSlice(head: head, character: character, poses: sequence, range: range, into: dir, options: options, quiet: quiet)
+        }
         try prepareAnimationFolder(dir)
         try renderSpeech(head: head, character: character, poses: sequence, into: dir, fps: fps, audio: audioURL,
                          video: videoOptions.video, background: background, jobs: jobs, quiet: quiet)

@@ -9,7 +9,7 @@ struct Say: ParsableCommand {
         discussion: """
             Writes DIR/speech.wav, DIR/mouth.csv, the frames DIR/000000.png ... and DIR/animation.png; \
             with --video also a video with the sound. The mouth follows espeak-ng's phoneme events \
-            (exact timing) through a phoneme-to-mouth table; blinks and breathing are added. \
+            (exact timing) through a phoneme-to-mouth table; the idle animator adds blinks, breathing, sway. \
             Every espeak-ng voice works: see `talking-head say --list-voices`.
             """)
 
@@ -36,6 +36,7 @@ struct Say: ParsableCommand {
 
     @OptionGroup var weights: WeightsOption
     @OptionGroup var videoOptions: VideoOptions
+    @OptionGroup var slice: FrameSliceOption
 
     @Option(help: "Frames per second.")
     var fps: Double = 25
@@ -84,7 +85,12 @@ struct Say: ParsableCommand {
             FileHandle.standardError.write(Data("said \(String(format: "%.2f", audio.duration)) s (\(phonemes.count) phonemes) -> \(wav.path); rendering \(track.shapes.count) frames\n".utf8))
         }
         let head = try weights.load()
-        try renderSpeech(head: head, character: character, poses: SpeechPoses.poses(track: track), into: dir, fps: FrameRate(fps),
+        let poses = SpeechPoses.poses(track: track)
+        if let range = try slice.range(total: poses.count) {
+            return try renderSlice(head: head, character: character, poses: poses, range: range, into: dir,
+                                   options: RenderOptions(framesInFlight: jobs, background: background), quiet: quiet)
+        }
+        try renderSpeech(head: head, character: character, poses: poses, into: dir, fps: FrameRate(fps),
                          audio: wav, video: videoOptions.video, background: background, jobs: jobs, quiet: quiet)
     }
 }
