@@ -20,8 +20,8 @@ func synthesise(_ items: [Corpus.Item]) throws -> [Sample] {
 }
 
 /// Logistic regression (balanced classes, plain gradient descent, light L2) of lips closed.
-func fitClosure(_ p: VoiceProfile, _ set: [([Float], Float, Float)]) -> [Float] {
-    let xs = set.map { p.closureFeaturesForTraining($0.0, relativeLoudness: $0.1) }
+func fitClosure(_ p: VoiceProfile, _ set: [([Float], Float, Float, Float)]) -> [Float] {
+    let xs = set.map { p.closureFeaturesForTraining($0.0, relativeLoudness: $0.1, dip: $0.3) }
     let ys = set.map { $0.2 }
     let pos = ys.filter { $0 > 0.5 }.count, neg = ys.count - pos
     let wPos = Float(ys.count) / Float(2 * max(1, pos)), wNeg = Float(ys.count) / Float(2 * max(1, neg))
@@ -79,21 +79,22 @@ func train(output: String) throws {
     let samples = try synthesise(Corpus.items("train"))
     var sums: [String: [Double]] = [:], counts: [String: Int] = [:]
     var perFrame: [(String, [Float])] = []
-    var closureSet: [([Float], Float, Float)] = []
+    var closureSet: [([Float], Float, Float, Float)] = []
     for s in samples {
         let f = try AudioFeatureDump.features(s.audio)
         let labels = groundTruth(s.phonemes, duration: s.audio.duration)
         let ref = AudioFeatureDump.reference(f.loudness)
+        let dips = AudioFeatureDump.dips(f.loudness)
         for (t, v) in vowelFrames(labels) where t < f.count && f.loudness[t] > ref - 20 {
             perFrame.append((v.rawValue, f.mfcc[t]))
         }
         for (t, l) in labels.enumerated() where t < f.count && f.loudness[t] > ref - 35 {
-            if case .open = l { closureSet.append((f.mfcc[t], f.loudness[t] - ref, 0)) }
+            if case .open = l { closureSet.append((f.mfcc[t], f.loudness[t] - ref, 0, dips[t])) }
         }
         for p in s.phonemes where p.phoneme.hasPrefix("m") && PhoneClass.classify(p.phoneme) == .bilabial {
             for t in Int((p.start * 100).rounded(.up))..<Int((p.end * 100).rounded(.down)) where t < f.count && f.loudness[t] > ref - 35 {
                 perFrame.append(("m", f.mfcc[t]))
-                closureSet.append((f.mfcc[t], f.loudness[t] - ref, 1))
+                closureSet.append((f.mfcc[t], f.loudness[t] - ref, 1, dips[t]))
             }
         }
     }

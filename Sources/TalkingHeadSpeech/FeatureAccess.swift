@@ -7,6 +7,9 @@ public enum AudioFeatureDump {
         FeatureExtractor().features(of: try clip.resampled(to: AudioFeatures.sampleRate).samples)
     }
 
+    /// Per frame, how far below the loudest frame within +-50 ms it is (dB, <= 0).
+    public static func dips(_ loudness: [Float]) -> [Float] { LipSync.dips(loudness) }
+
     /// The loudness reference `LipSync` uses for a clip.
     public static func reference(_ loudness: [Float]) -> Float {
         LipSync.reference(loudness, fallback: LipSyncSettings().initialReference)
@@ -15,8 +18,8 @@ public enum AudioFeatureDump {
 
 extension VoiceProfile {
     /// The closure regression's inputs for a frame (for training it outside the library).
-    public func closureFeaturesForTraining(_ mfcc: [Float], relativeLoudness: Float) -> [Float] {
-        closureFeatures(mfcc, relativeLoudness: relativeLoudness)
+    public func closureFeaturesForTraining(_ mfcc: [Float], relativeLoudness: Float, dip: Float) -> [Float] {
+        closureFeatures(mfcc, relativeLoudness: relativeLoudness, dip: dip)
     }
 
     /// The vowel regression's inputs for a frame (for training it outside the library).

@@ -41,6 +41,12 @@ public struct LipSync: Sendable {
         return decide(f)
     }
 
+    /// Per frame, loudness minus the loudest within +-5 frames (50 ms): a closure between two
+    /// vowels is a dip even when its murmur is loud.
+    static func dips(_ l: [Float]) -> [Float] {
+        (0..<l.count).map { t in l[t] - l[max(0, t - 5)...min(l.count - 1, t + 5)].max()! }
+    }
+
     /// Loudness reference of a clip: the 90th percentile of its frames above -60 dB.
     static func reference(_ loudness: [Float], fallback: Float) -> Float {
         let voiced = loudness.filter { $0 > -60 }.sorted()
@@ -49,11 +55,11 @@ public struct LipSync: Sendable {
     }
 
     /// One frame's openness and vowel probabilities (a, i, u, e, o); nil when it is closed by loudness.
-    func frame(mfcc: [Float], loudness: Float, reference: Float) -> (Float, [Float])? {
+    func frame(mfcc: [Float], loudness: Float, reference: Float, dip: Float) -> (Float, [Float])? {
         let o = opennessFromLoudness(loudness, reference: reference, settings: settings)
         guard o > 0 else { return nil }
         let p = scorer.probabilities(mfcc)
-        let pc = scorer.closedProbability(mfcc, relativeLoudness: loudness - reference, classProbabilities: p)
+        let pc = scorer.closedProbability(mfcc, relativeLoudness: loudness - reference, dip: dip, classProbabilities: p)
         let s = p[0..<5].reduce(0, +)
         return (o * max(0, 1 - settings.nasalClosing * pc), s > 0 ? p[0..<5].map { $0 / s } : [0.2, 0.2, 0.2, 0.2, 0.2])
     }
@@ -62,10 +68,11 @@ public struct LipSync: Sendable {
         let n = f.count
         guard n > 0 else { return [] }
         let ref = Self.reference(f.loudness, fallback: settings.initialReference)
+        let dip = Self.dips(f.loudness)
         var open = [Float](repeating: 0, count: n)
         var vowelP = [[Float]](repeating: [0, 0, 0, 0, 0], count: n)
         for t in 0..<n {
-            if let r = frame(mfcc: f.mfcc[t], loudness: f.loudness[t], reference: ref) { (open[t], vowelP[t]) = r }
+            if let r = frame(mfcc: f.mfcc[t], loudness: f.loudness[t], reference: ref, dip: dip[t]) { (open[t], vowelP[t]) = r }
         }
         let classes = Self.holdShapes(open: open, vowelP: vowelP, minimumHold: Int((settings.minimumHold * AudioFeatures.frameRate).rounded()))
         // Anticipation: the shape leads the sound (the opening does not: leading it costs closures).

@@ -30,6 +30,7 @@ public final class LipSyncStream {
     private var current = 0
     private var held = 0
     private var finished = false
+    private var recent: [Float] = []
 
     /// A stream of audio at `sampleRate` (mono) giving frames at `frameRate`.
     public init(sampleRate: Double, frameRate: Double = 25, sync: LipSync = LipSync()) throws {
@@ -147,7 +148,11 @@ public final class LipSyncStream {
         let s = sync.settings
         if loudness > -60 { reference = max(reference - s.referenceDecay / 100, loudness - 4) }
         held += 1
-        guard let (open, p) = sync.frame(mfcc: mfcc, loudness: loudness, reference: reference) else {
+        // The dip against the last 100 ms (the stream cannot wait for the next 50 ms).
+        recent.append(loudness)
+        if recent.count > 11 { recent.removeFirst() }
+        let dip = loudness - recent.max()!
+        guard let (open, p) = sync.frame(mfcc: mfcc, loudness: loudness, reference: reference, dip: dip) else {
             return VowelClass.allCases[current].shape(openness: 0)
         }
         let a = 0.4 * open

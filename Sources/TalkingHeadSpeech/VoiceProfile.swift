@@ -17,7 +17,8 @@ public struct VoiceProfile: Codable, Sendable, Equatable {
     /// Pooled within-class variance per coefficient.
     public var variance: [Float]
     /// Logistic regression of "lips closed" (an m) against open vowels: weights of the 12
-    /// standardised MFCCs, of (loudness - reference) / 10 dB, and a bias. nil: the Gaussian
+    /// standardised MFCCs, of (loudness - reference) / 10 dB, of the dip below the loudest frame
+    /// within +-50 ms / 10 dB, and a bias. nil: the Gaussian
     /// probability of the `m` template is used instead.
     public var closure: [Float]?
     /// Softmax regression of the five vowels (a, i, u, e, o) on the standardised MFCCs, their
@@ -60,17 +61,18 @@ public struct VoiceProfile: Codable, Sendable, Equatable {
         if let w = p.vowelWeights, w.count != 5 * (2 * n + 1) || !w.allSatisfy(\.isFinite) {
             throw TalkingHeadError.invalidInput(source: source, field: "vowelWeights", reason: "needs \(5 * (2 * n + 1)) finite numbers")
         }
-        if let w = p.closure, w.count != n + 2 || !w.allSatisfy(\.isFinite) {
-            throw TalkingHeadError.invalidInput(source: source, field: "closure", reason: "needs \(n + 2) finite numbers")
+        if let w = p.closure, w.count != n + 3 || !w.allSatisfy(\.isFinite) {
+            throw TalkingHeadError.invalidInput(source: source, field: "closure", reason: "needs \(n + 3) finite numbers")
         }
         self = p
     }
 
     /// The features of the closure regression: standardised MFCCs, relative loudness, 1.
-    func closureFeatures(_ mfcc: [Float], relativeLoudness: Float) -> [Float] {
-        var x = [Float](repeating: 1, count: mfcc.count + 2)
+    func closureFeatures(_ mfcc: [Float], relativeLoudness: Float, dip: Float) -> [Float] {
+        var x = [Float](repeating: 1, count: mfcc.count + 3)
         for c in 0..<mfcc.count { x[c] = mfcc[c] / variance[c].squareRoot() }
         x[mfcc.count] = relativeLoudness / 10
+        x[mfcc.count + 1] = dip / 10
         return x
     }
 
@@ -171,9 +173,9 @@ struct Scorer {
     }
 
     /// Probability that the lips are closed (a nasal m) given a voiced frame.
-    func closedProbability(_ mfcc: [Float], relativeLoudness: Float, classProbabilities p: [Float]) -> Float {
+    func closedProbability(_ mfcc: [Float], relativeLoudness: Float, dip: Float, classProbabilities p: [Float]) -> Float {
         guard let w = closure else { return p[5] }
-        var z = w[n] * relativeLoudness / 10 + w[n + 1]
+        var z = w[n] * relativeLoudness / 10 + w[n + 1] * dip / 10 + w[n + 2]
         for c in 0..<n { z += w[c] * mfcc[c] * scale[c] }
         return 1 / (1 + exp(-z))
     }
