@@ -1,5 +1,5 @@
 # Speech (issue 16): lip sync from audio, espeak-ng text-to-speech, video through ffmpeg.
-APT_PACKAGES += libsndfile1-dev libsoxr-dev libfftw3-dev libespeak-ng-dev espeak-ng-data ffmpeg parallel
+APT_PACKAGES += libsndfile1-dev libsoxr-dev libfftw3-dev libespeak-ng-dev espeak-ng-data espeak-ng ffmpeg parallel
 PKG_CONFIG_MODULES += sndfile soxr fftw3f espeak-ng
 TEST_TARGETS += test-speech-cli
 
