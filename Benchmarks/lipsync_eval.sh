@@ -15,3 +15,4 @@ if [ "${1:-}" = "--train" ]; then
 fi
 echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs) ($(grep -m1 -o avx512f /proc/cpuinfo || echo no avx512f))"
 "$BIN" eval --part test
+"$BIN" calibrated

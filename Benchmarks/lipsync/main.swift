@@ -7,6 +7,7 @@ import TalkingHeadSpeech
 //   LipSyncEval train OUT.json          templates from the training part of the corpus
 //   LipSyncEval eval [--profile P.json] [--settings k=v,...]   scores on the test part
 //   LipSyncEval phonemes VOICE TEXT     espeak-ng's phoneme events, for checking the table
+//   LipSyncEval calibrated              Japanese test part: built-in vs per-voice calibrated profile
 
 func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 
@@ -191,6 +192,30 @@ func evaluate(profile: VoiceProfile, settings: LipSyncSettings, part: String) th
     print(String(format: "Vowel accuracy on the vowel frames the mouth shows open: %.3f (%d frames)", Double(openRight) / Double(max(1, openTotal)), openTotal))
 }
 
+/// Japanese test utterances scored with a profile calibrated on the same voice's five
+/// sustained vowels (`VoiceProfile.calibrated`, as `lipsync calibrate` does) against the built-in one.
+func evaluateCalibrated(settings: LipSyncSettings) throws {
+    let samples = try synthesise(Corpus.items("test").filter { $0.language == "ja" })
+    var builtIn = Scores(), calibrated = Scores()
+    for s in samples {
+        var clips: [VowelClass: AudioClip] = [:]
+        for (v, text) in zip(VowelClass.allCases, ["あああ", "いいい", "ううう", "えええ", "おおお"]) {
+            clips[v] = try SpeechSynthesizer.synthesize(text, voice: s.item.voice, wordsPerMinute: s.item.rate, pitch: s.item.pitch).audio
+        }
+        let profile = try VoiceProfile.calibrated(vowels: clips)
+        let labels = groundTruth(s.phonemes, duration: s.audio.duration)
+        builtIn.add(score(try LipSync(settings: settings).analyse(s.audio), labels, threshold: settings.closedThreshold))
+        calibrated.add(score(try LipSync(profile: profile, settings: settings).analyse(s.audio), labels, threshold: settings.closedThreshold))
+    }
+    func openAcc(_ c: Scores) -> Double {
+        let r = (0..<5).map { c.confusion[$0][$0] }.reduce(0, +), t = c.confusion.map { $0[0..<5].reduce(0, +) }.reduce(0, +)
+        return Double(r) / Double(max(1, t))
+    }
+    print("Japanese, test part, \(samples.count) utterances: vowel accuracy (all vowel frames / frames shown open)")
+    print(String(format: "| built-in profile | %.3f | %.3f |", builtIn.vowelAccuracy, openAcc(builtIn)))
+    print(String(format: "| calibrated on the voice's own a i u e o | %.3f | %.3f |", calibrated.vowelAccuracy, openAcc(calibrated)))
+}
+
 func parseSettings(_ s: String) -> LipSyncSettings {
     var st = LipSyncSettings()
     for kv in s.split(separator: ",") {
@@ -227,6 +252,8 @@ do {
             }
         }
         try evaluate(profile: profile, settings: settings, part: part)
+    case "calibrated":
+        try evaluateCalibrated(settings: LipSyncSettings())
     case "phonemes":
         let (a, p) = try SpeechSynthesizer.synthesize(args[2], voice: args[1])
         print(String(format: "%.2f s", a.duration))

@@ -25,6 +25,9 @@ public struct VoiceProfile: Codable, Sendable, Equatable {
     /// squares and a bias (5 x 25 weights), trained over many voices: the speaker-independent
     /// classifier. nil (as in calibrated profiles): the nearest template (Gaussian) decides.
     public var vowelWeights: [Float]?
+    /// Calibrated profiles: how far the speaker's vowel MFCCs sit from the pooled voices' (the
+    /// mean over the five vowels); subtracted before the vowel regression.
+    public var mfccOffset: [Float]?
 
     public init(source: String, means: [String: [Float]], variance: [Float]) {
         (self.source, self.means, self.variance) = (source, means, variance)
@@ -89,7 +92,6 @@ public struct VoiceProfile: Codable, Sendable, Equatable {
     public static func calibrated(vowels: [VowelClass: AudioClip], base: VoiceProfile = .builtIn,
                                   sources: [VowelClass: String] = [:]) throws -> VoiceProfile {
         var p = base
-        p.vowelWeights = nil
         p.source = "calibrated from " + VowelClass.allCases.map { sources[$0] ?? $0.rawValue }.joined(separator: ", ")
         for v in VowelClass.allCases {
             let name = sources[v] ?? v.rawValue
@@ -108,6 +110,12 @@ public struct VoiceProfile: Codable, Sendable, Equatable {
             for i in frames { for c in 0..<mean.count { mean[c] += f.mfcc[i][c] } }
             p.means[v.rawValue] = mean.map { $0 / Float(frames.count) }
         }
+        // The regression stays (it generalises over voices); the speaker's offset moves its input.
+        var offset = [Float](repeating: 0, count: AudioFeatures.coefficients)
+        for v in VowelClass.allCases {
+            for c in 0..<offset.count { offset[c] += (p.means[v.rawValue]![c] - base.means[v.rawValue]![c]) / 5 }
+        }
+        p.mfccOffset = offset
         return p
     }
 
@@ -123,6 +131,7 @@ struct Scorer {
     let inverseVariance: [Float]
     let closure: [Float]?
     let vowelWeights: [Float]?
+    let offset: [Float]
     let scale: [Float]        // 1 / sqrt(variance), for the closure features
     let classes = VoiceProfile.classNames.count
     let n = AudioFeatures.coefficients
@@ -133,12 +142,13 @@ struct Scorer {
         scale = p.variance.map { 1 / $0.squareRoot() }
         closure = p.closure
         vowelWeights = p.vowelWeights
+        offset = p.mfccOffset ?? [Float](repeating: 0, count: AudioFeatures.coefficients)
     }
 
     /// The inputs of the vowel regression: standardised MFCCs, their squares, 1.
     func vowelFeatures(_ mfcc: [Float]) -> [Float] {
         var x = [Float](repeating: 1, count: 2 * n + 1)
-        for c in 0..<n { let z = mfcc[c] * scale[c]; x[c] = z; x[n + c] = z * z / 10 }
+        for c in 0..<n { let z = (mfcc[c] - offset[c]) * scale[c]; x[c] = z; x[n + c] = z * z / 10 }
         return x
     }
 
