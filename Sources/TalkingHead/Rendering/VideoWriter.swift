@@ -59,7 +59,9 @@ public final class VideoWriter: FrameSink {
         }
         args.append(url.path)
         stderrFile = FileManager.default.temporaryDirectory.appendingPathComponent("talking-head-ffmpeg-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: stderrFile.path, contents: nil)
+        guard FileManager.default.createFile(atPath: stderrFile.path, contents: nil) else {
+            throw TalkingHeadError.io(path: stderrFile.path, reason: "cannot create ffmpeg's log file")
+        }
         // A write to ffmpeg after it died must be an error here, not a SIGPIPE ending the program.
         signal(SIGPIPE, SIG_IGN)
         process.executableURL = ffmpeg

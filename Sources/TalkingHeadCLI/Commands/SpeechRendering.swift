@@ -49,6 +49,8 @@ func renderSpeech(head: TalkingHead, character: RGBAImage, poses: [PoseParameter
         throw error
     }
     progress.end()
+    // The folder holds exactly this run's frames, as `animate` leaves it.
+    _ = try OutputFolder.removeStaleFrames(in: dir, from: poses.count)
     print("wrote \(poses.count) frames to \(dir.path), the animation \(animationURL.path) and the video \(videoURL.path) (\(fps) fps)")
 }
 
