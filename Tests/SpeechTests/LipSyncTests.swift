@@ -76,12 +76,15 @@ final class LipSyncTests: XCTestCase {
     }
 
     func testStreamReturnsFramesAsSoonAsTheirLookAheadArrived() throws {
-        let s = try LipSyncStream(sampleRate: 16000, frameRate: 25)
-        // 1 s of audio: frames whose time + look-ahead <= 1 s are out
-        let got = s.push([Float](repeating: 0.01, count: 16000)).count
-        let expected = Int(((1.0 - s.lookAhead) * 25).rounded(.down)) + 1
-        XCTAssertEqual(Double(got), Double(expected), accuracy: 1)
-        XCTAssertEqual(got + s.finish().count, 25)
+        // 1 s of audio: frames whose time + look-ahead <= 1 s are out (the resampler's delay
+        // at other rates included in `lookAhead`)
+        for rate in [16000.0, 22050, 48000] {
+            let s = try LipSyncStream(sampleRate: rate, frameRate: 25)
+            let got = s.push([Float](repeating: 0.01, count: Int(rate))).count
+            let expected = Int(((1.0 - s.lookAhead) * 25).rounded(.down)) + 1
+            XCTAssertEqual(Double(got), Double(expected), accuracy: 1, "\(rate) Hz")
+            XCTAssertEqual(got + s.finish().count, 25, "\(rate) Hz")
+        }
     }
 
     func testPhonemeTable() {
