@@ -121,7 +121,7 @@ var serverTargets: [Target] {
         .target(
             name: "TalkingHeadServer",
             dependencies: [
-                "TalkingHead",
+                "TalkingHead", "TalkingHeadSpeech",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

@@ -35,6 +35,7 @@ public final class LiveServer: @unchecked Sendable {
         CompatibilityRoutes.add(to: router, avatar: avatar)
         APIRoutes.add(to: router, avatar: avatar)
         WebPages.add(to: router, avatar: avatar)
+        SpeechRoutes.add(to: router, avatar: avatar)
         for add in extensions { add(router, avatar) }
         return router
     }

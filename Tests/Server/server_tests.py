@@ -156,6 +156,36 @@ def own_api():
 
 
 @test
+def speech_endpoints():
+    import urllib.parse
+    srv.json("POST", "/api/talking", {"talking": False})
+    srv.request("DELETE", "/api/overrides")
+    srv.json("POST", "/api/emotion", {"emotion": "neutral"})
+    text = urllib.parse.quote("Hello there, how are you today? I am fine, thank you very much.")
+    feed = Feed(srv)
+    try:
+        status, headers, wav = srv.request("GET", "/api/speech/say?text=%s&voice=en-us" % text)
+        expect(status == 200 and headers["content-type"] == "audio/wav", "say: %d %r" % (status, wav[:200]))
+        expect(wav[:4] == b"RIFF" and wav[8:12] == b"WAVE" and len(wav) > 20000, "say: not a WAV of speech (%d bytes)" % len(wav))
+
+        def mouth_open():
+            pose = srv.json("GET", "/api/state")[1]["pose"]
+            return max(pose[k] for k in ("mouth_aaa", "mouth_iii", "mouth_uuu", "mouth_eee", "mouth_ooo")) > 0.2
+        wait_for(mouth_open, 20, "the mouth to open in a rendered frame while the speech plays")
+        status, body = srv.json("POST", "/api/speech", wav)
+        expect(status == 200 and body["duration"] > 2 and body["frames"] > 200, "speech upload: %d %r" % (status, body))
+    finally:
+        feed.close()
+    for path, body, want in [("/api/speech", b"", "empty"), ("/api/speech", b"RIFF\x00\x00not audio at all" * 10, "POST /api/speech"),
+                             ("/api/speech/say", None, "'text'"), ("/api/speech/say?text=hi&voice=xx-nonexistent", None, "voice")]:
+        method = "GET" if body is None else "POST"
+        status, reply = srv.json(method, path, body)
+        expect(status == 400 and want in reply["error"], "%s %s: %d %r" % (method, path, status, reply))
+    status, _, body = srv.request("GET", "/healthz")
+    expect(status == 200 and body == b"ok", "still serving after bad speech input")
+
+
+@test
 def bad_input_keeps_serving():
     rendered_before = srv.json("GET", "/api/state")[1]["frames_rendered"]
     cases = [
