@@ -35,11 +35,7 @@ public struct LiveLinkFaceRecording: Sendable {
     /// Reads a recording file.
     public init(contentsOf url: URL, headUnits: HeadUnits = .radians, frameRate: Double? = nil) throws {
         let path = url.path
-        guard FileManager.default.fileExists(atPath: path) else { throw TalkingHeadError.fileNotFound(path: path) }
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw TalkingHeadError.io(path: path, reason: "cannot read: \(error.localizedDescription)")
-        }
+        let data = try InputFile.read(url)
         guard let text = String(data: data, encoding: .utf8) else {
             throw TalkingHeadError.invalidPoseFile(path: path, line: 1, column: nil, reason: "not UTF-8 text")
         }

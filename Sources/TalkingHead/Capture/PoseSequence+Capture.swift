@@ -13,16 +13,12 @@ extension PoseSequence {
                             converter: FaceCaptureConverter? = nil,
                             headUnits: LiveLinkFaceRecording.HeadUnits = .radians) throws -> PoseSequence {
         let path = url.path
-        guard FileManager.default.fileExists(atPath: path) else { throw TalkingHeadError.fileNotFound(path: path) }
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw TalkingHeadError.io(path: path, reason: "cannot read: \(error.localizedDescription)")
-        }
+        let data = try InputFile.read(url)
         guard let text = String(data: data, encoding: .utf8) else {
             throw TalkingHeadError.invalidPoseFile(path: path, line: 1, column: nil, reason: "not UTF-8 text")
         }
         guard LiveLinkFaceRecording.recognises(text[...]) else {
-            return try PoseSequence(csv: text, path: path, clamp: clamp)
+            return try PoseSequence(bytes: [UInt8](data), path: path, clamp: clamp)
         }
         let recording = try LiveLinkFaceRecording(csv: text, path: path, headUnits: headUnits)
         let poses = try recording.poses(fps: fps, converter: try converter ?? FaceCaptureConverter())

@@ -44,9 +44,7 @@ struct Capture: ParsableCommand {
             let recording = try LiveLinkFaceRecording(contentsOf: URL(fileURLWithPath: input), headUnits: headUnits)
             let poses = try recording.poses(fps: fps, converter: converter)
             let text = PoseSequence(poses: poses).csvText(fps: fps)
-            do { try Data(text.utf8).write(to: URL(fileURLWithPath: output)) } catch {
-                throw TalkingHeadError.io(path: output, reason: "cannot write: \(error.localizedDescription)")
-            }
+            try OutputFile.write(Data(text.utf8), to: URL(fileURLWithPath: output))
             print("wrote \(poses.count) poses (\(recording.faces.count) rows at \(recording.frameRate) fps resampled to \(fps) fps) to \(output)")
         }
     }
@@ -134,9 +132,9 @@ extension LiveLinkFaceRecording.HeadUnits: ExpressibleByArgument {}
 /// Converter options from a JSON file, or the defaults.
 func loadCaptureOptions(_ path: String?) throws -> FaceCaptureOptions {
     guard let path else { return FaceCaptureOptions() }
-    guard FileManager.default.fileExists(atPath: path) else { throw TalkingHeadError.fileNotFound(path: path) }
     let data: Data
     do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+        guard FileManager.default.fileExists(atPath: path) else { throw TalkingHeadError.fileNotFound(path: path) }
         throw TalkingHeadError.io(path: path, reason: "cannot read: \(error.localizedDescription)")
     }
     return try FaceCaptureOptions(json: data, source: path)
