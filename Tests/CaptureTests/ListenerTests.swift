@@ -70,6 +70,9 @@ final class ListenerTests: XCTestCase {
             XCTAssertNotNil(stats.lastError)
             XCTAssertGreaterThan(stats.packetRate, 0)
             XCTAssertEqual(sink.last?[.eyeWinkLeft] ?? 0, 1, accuracy: 1e-6, "\(source): the left eye closed")
+            XCTAssertEqual(stats.jsonObject["packetsDropped"] as? Int, 2)
+            XCTAssertTrue(JSONSerialization.isValidJSONObject(stats.jsonObject))
+            XCTAssertTrue(stats.prometheusLines.contains("talking_head_capture_packets_total{source=\"\(source.rawValue)\",result=\"dropped\"} 2"))
         }
     }
 

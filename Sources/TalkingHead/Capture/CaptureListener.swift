@@ -21,6 +21,26 @@ public struct CaptureStatistics: Sendable, Equatable, Codable {
     public var lastPacketTime: TimeInterval?
     /// Accepted datagrams in the last second.
     public var packetRate: Double = 0
+
+    /// For a JSON state object (`/api/state`): the fields above, lastError and lastPacketTime
+    /// only when set.
+    public var jsonObject: [String: Any] {
+        var o: [String: Any] = ["source": source.rawValue, "port": Int(port), "packetsReceived": packetsReceived,
+                                "packetsAccepted": packetsAccepted, "packetsDropped": packetsDropped,
+                                "posesDelivered": posesDelivered, "packetRate": packetRate]
+        if let lastError { o["lastError"] = lastError }
+        if let lastPacketTime { o["lastPacketTime"] = lastPacketTime }
+        return o
+    }
+
+    /// Prometheus text lines (`/metrics`): packets by result and the packet rate, labelled by source.
+    public var prometheusLines: [String] {
+        let s = "source=\"\(source.rawValue)\""
+        return ["talking_head_capture_packets_total{\(s),result=\"accepted\"} \(packetsAccepted)",
+                "talking_head_capture_packets_total{\(s),result=\"dropped\"} \(packetsDropped)",
+                "talking_head_capture_poses_total{\(s)} \(posesDelivered)",
+                "talking_head_capture_packet_rate{\(s)} \(packetRate)"]
+    }
 }
 
 /// A UDP receiver for one capture protocol on a background thread: every datagram is decoded
@@ -40,8 +60,12 @@ public final class CaptureListener: @unchecked Sendable {
     private let clock: @Sendable () -> TimeInterval
     private let onPose: @Sendable (PoseParameters, TimeInterval) -> Void
 
-    /// The monotonic clock used when none is given (seconds).
-    public static let monotonic: @Sendable () -> TimeInterval = { ProcessInfo.processInfo.systemUptime }
+    /// The clock used when none is given: CLOCK_MONOTONIC in seconds (the server's clock too).
+    public static let monotonic: @Sendable () -> TimeInterval = {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return TimeInterval(ts.tv_sec) + TimeInterval(ts.tv_nsec) * 1e-9
+    }
 
     /// Binds `bindAddress:port` (IPv4; port 0 picks a free one, see `port`) and starts listening.
     /// - Throws: `TalkingHeadError.io` naming the address when the socket cannot be bound.
