@@ -45,7 +45,7 @@ public struct LiveLinkFaceRecording: Sendable {
     /// Parses CSV text; `path` names the source in errors.
     public init(csv text: String, path: String = "<csv>", headUnits: HeadUnits = .radians, frameRate: Double? = nil) throws {
         func fail(_ line: Int, _ column: Int?, _ reason: String) -> TalkingHeadError {
-            .invalidPoseFile(path: path, line: line, column: column, reason: reason)
+            .invalidPoseFile(path: path, line: line, column: column, reason: "Live Link Face CSV: " + reason)
         }
         if let frameRate, !(frameRate.isFinite && frameRate > 0 && frameRate <= 1000) {
             throw TalkingHeadError.invalidInput(source: path, field: "frame rate", reason: "must be within (0, 1000], got \(frameRate)")
@@ -53,7 +53,7 @@ public struct LiveLinkFaceRecording: Sendable {
         var lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0.isNewline })
         if lines.first?.hasPrefix("\u{FEFF}") == true { lines[0] = lines[0].dropFirst() }
         guard let headerLine = lines.first, Self.recognises(headerLine) else {
-            throw fail(1, nil, "not a Live Link Face CSV: the header must start with \"Timecode,BlendShapeCount,\"")
+            throw fail(1, nil, "the header must start with \"Timecode,BlendShapeCount,\"")
         }
         let header = headerLine.split(separator: ",", omittingEmptySubsequences: false)
             .map { $0.trimmingCharacters(in: .whitespaces) }
