@@ -90,6 +90,17 @@ PY
   else bad "capture listen --$proto: exit $status, last line: $last $(cat "$T/listen-$proto.err")"; fi
 done
 
+# emotions --format unified-expressions: the 28 presets as 52 UE weights each, in 0...1.
+if "$BIN" emotions --format unified-expressions > "$T/ue.json" 2>&1 && python3 - "$T/ue.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert len(d) == 28, len(d)
+assert all(len(w) == 52 and all(0 <= v <= 1 for v in w.values()) for w in d.values())
+assert d["joy"]["MouthSmileLeft"] > 0 and "EyeClosedLeft" in d["joy"] and "LipFunnel" in d["joy"], d["joy"]
+PY
+then ok "emotions --format unified-expressions: 28 presets x 52 UE weights in 0...1"
+else bad "emotions --format unified-expressions: $(head -c 300 "$T/ue.json")"; fi
+
 if [ -f "$WEIGHTS/editor.safetensors" ]; then
   out=$(TALKING_HEAD_WEIGHTS="$WEIGHTS" "$BIN" animate "$WEIGHTS/samples/crypko_00.png" "$T/capture.csv" --fps 5 -q --output "$T/anim" 2>&1); status=$?
   # 0.483 s at 5 fps: frames at 0, 0.2, 0.4 -> 3 PNGs and the animation.
