@@ -2,7 +2,7 @@
 
 CAPTURE_FIXTURES := Tests/CaptureTests/Generated/converter.json
 
-.PHONY: capture-fixtures test-capture-cli
+.PHONY: capture-fixtures test-capture-cli test-capture-server
 
 ## Upstream converter 25 on 1,000 random and 53 hand-picked inputs (reference venv with scipy;
 ## not committed, about 1.7 MB). CaptureTests fails without it.
@@ -22,3 +22,10 @@ test-capture-cli: deps weights
 
 CHECK_TARGETS += test-capture-cli
 TEST_TARGETS += test-capture-cli
+
+## Face capture into a running `talking-head serve` on 127.0.0.1 (iFacialMocap, VMC, OpenSeeFace).
+test-capture-server: deps weights
+	swift build $(TEST_FLAGS) --product talking-head
+	timeout 300 python3 Tests/Server/capture_server_test.py .build/release/talking-head $(CURDIR)/Weights $(CURDIR)/Weights/samples/crypko_00.png
+
+TEST_TARGETS += test-capture-server

@@ -72,7 +72,7 @@ final class ListenerTests: XCTestCase {
             XCTAssertEqual(sink.last?[.eyeWinkLeft] ?? 0, 1, accuracy: 1e-6, "\(source): the left eye closed")
             XCTAssertEqual(stats.jsonObject["packetsDropped"] as? Int, 2)
             XCTAssertTrue(JSONSerialization.isValidJSONObject(stats.jsonObject))
-            XCTAssertTrue(stats.prometheusLines.contains("talking_head_capture_packets_total{source=\"\(source.rawValue)\",result=\"dropped\"} 2"))
+            XCTAssertTrue(CaptureStatistics.prometheusText([stats]).contains("talking_head_capture_packets_total{source=\"\(source.rawValue)\",result=\"dropped\"} 2\n"))
         }
     }
 

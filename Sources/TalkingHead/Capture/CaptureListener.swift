@@ -33,13 +33,24 @@ public struct CaptureStatistics: Sendable, Equatable, Codable {
         return o
     }
 
-    /// Prometheus text lines (`/metrics`): packets by result and the packet rate, labelled by source.
-    public var prometheusLines: [String] {
-        let s = "source=\"\(source.rawValue)\""
-        return ["talking_head_capture_packets_total{\(s),result=\"accepted\"} \(packetsAccepted)",
-                "talking_head_capture_packets_total{\(s),result=\"dropped\"} \(packetsDropped)",
-                "talking_head_capture_poses_total{\(s)} \(posesDelivered)",
-                "talking_head_capture_packet_rate{\(s)} \(packetRate)"]
+    /// Prometheus exposition text (`/metrics`) for some listeners: packets by source and
+    /// result, poses delivered and the packet rate, each family with its HELP and TYPE.
+    public static func prometheusText(_ all: [CaptureStatistics]) -> String {
+        guard !all.isEmpty else { return "" }
+        var out = ""
+        func family(_ name: String, _ type: String, _ help: String, _ lines: [(String, String)]) {
+            out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
+            for (labels, value) in lines { out += "\(name){\(labels)} \(value)\n" }
+        }
+        func src(_ s: CaptureStatistics) -> String { "source=\"\(s.source.rawValue)\"" }
+        family("talking_head_capture_packets_total", "counter", "Face capture datagrams by source and result.",
+               all.flatMap { s in [("\(src(s)),result=\"accepted\"", "\(s.packetsAccepted)"),
+                                   ("\(src(s)),result=\"dropped\"", "\(s.packetsDropped)")] })
+        family("talking_head_capture_poses_total", "counter", "Face capture poses handed to the animator.",
+               all.map { (src($0), "\($0.posesDelivered)") })
+        family("talking_head_capture_packets_per_second", "gauge", "Accepted face capture datagrams in the last second.",
+               all.map { (src($0), "\($0.packetRate)") })
+        return out
     }
 }
 
