@@ -73,6 +73,10 @@ var tests: [Target] {
         .testTarget(name: "V1Tests", dependencies: ["TalkingHead", "TestSupport"]),
         // Animator (seeded motion, blinks, mouth, capture), settings and emotion presets.
         .testTarget(name: "AnimationTests", dependencies: ["TalkingHead"]),
+        // Face capture: the converter vs upstream's converter 25 (fixtures made by
+        // Tests/Fixtures/make_capture_fixtures.py, `make capture-fixtures`), Live Link Face CSV,
+        // Unified Expressions, packet parsers, the UDP listener on loopback.
+        .testTarget(name: "CaptureTests", dependencies: ["TalkingHead"], exclude: ["Generated"]),
     ]
 }
 

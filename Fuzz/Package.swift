@@ -7,7 +7,8 @@ import PackageDescription
 let package = Package(
     name: "TalkingHeadFuzz",
     dependencies: [.package(name: "TalkingHead", path: "..")],
-    targets: ["FuzzPNG", "FuzzCSV", "FuzzSafeTensors"].map {
+    targets: ["FuzzPNG", "FuzzCSV", "FuzzSafeTensors",
+              "FuzzIFacialMocap", "FuzzVMC", "FuzzOpenSeeFace", "FuzzLiveLinkFace"].map {
         .executableTarget(name: $0, dependencies: [.product(name: "TalkingHead", package: "TalkingHead")])
     }
 )

@@ -1,22 +1,24 @@
 #!/usr/bin/env bash
-# libFuzzer on the three parsers of untrusted input: PNG (through libpng), pose CSV, safetensors.
+# libFuzzer on the parsers of untrusted input: PNG (through libpng), pose CSV, safetensors, and
+# face capture (iFacialMocap, VMC/OSC, OpenSeeFace packets, Live Link Face CSV).
 # Not part of `make test`. Each target is built with -sanitize=fuzzer,address (linked with lld:
 # gold fails on these binaries) into .build-fuzz/, seeded from the committed corpus in
 # Fuzz/Corpus, and run for SECONDS (default 60), all targets at once. A crash, an ASan report or
 # a failed precondition stops the target, leaves the input in .build-fuzz/crash-<target>-*, and
 # makes the script exit non-zero (add the input to the target's tests as a regression case).
 #
-#   bash Scripts/fuzz.sh [SECONDS] [FuzzPNG|FuzzCSV|FuzzSafeTensors ...]
+#   bash Scripts/fuzz.sh [SECONDS] [FuzzPNG|FuzzCSV|FuzzSafeTensors|FuzzIFacialMocap|FuzzVMC|FuzzOpenSeeFace|FuzzLiveLinkFace ...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_EACH="${1:-60}"; shift || true
-TARGETS=("$@"); [ ${#TARGETS[@]} -gt 0 ] || TARGETS=(FuzzPNG FuzzCSV FuzzSafeTensors)
+ALL=(FuzzPNG FuzzCSV FuzzSafeTensors FuzzIFacialMocap FuzzVMC FuzzOpenSeeFace FuzzLiveLinkFace)
+TARGETS=("$@"); [ ${#TARGETS[@]} -gt 0 ] || TARGETS=("${ALL[@]}")
 OUT="$PWD/.build-fuzz"
-mkdir -p "$OUT"/corpus/{FuzzPNG,FuzzCSV,FuzzSafeTensors}
+for target in "${ALL[@]}"; do mkdir -p "$OUT/corpus/$target"; done
 
 # Seeds: the committed corpus Fuzz/Corpus/<target> (small valid inputs of each kind; the
 # fuzzer mutates from these and grows its working copy in .build-fuzz/corpus).
-for target in FuzzPNG FuzzCSV FuzzSafeTensors; do cp -n Fuzz/Corpus/$target/* "$OUT/corpus/$target/"; done
+for target in "${ALL[@]}"; do cp -n Fuzz/Corpus/$target/* "$OUT/corpus/$target/"; done
 
 for target in "${TARGETS[@]}"; do
   (cd Fuzz && swift build -c release --build-path "$OUT/build" --product "$target" \

@@ -8,7 +8,7 @@ struct TalkingHeadCommand: ParsableCommand {
         commandName: "talking-head",
         abstract: "Animate an anime character from one picture (THA3 networks on the CPU).",
         version: TalkingHeadVersion.string,
-        subcommands: [Animate.self, Pose.self, Params.self, Emotions.self, Weights.self, Serve.self, Lipsync.self, Say.self, Join.self])
+        subcommands: [Animate.self, Pose.self, Params.self, Emotions.self, Weights.self, Serve.self, Lipsync.self, Say.self, Join.self, Capture.self])
 
     /// Runs the command; library errors are printed with a hint of what to do (the library's
     /// messages say what and where, the command line knows which flag or make target helps).

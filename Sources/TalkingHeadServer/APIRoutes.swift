@@ -11,6 +11,7 @@ enum APIRoutes {
         router.get("/healthz") { _, _ in Reply.text("ok") }
         router.get("/metrics") { _, _ in
             let text = avatar.metrics.prometheusText(viewers: avatar.viewers, paused: avatar.isPaused, inputs: avatar.inputCounters)
+                + CaptureStatistics.prometheusText(avatar.captureStatistics)
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(string: text)))
         }
@@ -107,6 +108,7 @@ enum APIRoutes {
             "viewers": avatar.viewers,
             "fps": avatar.configuration.fps,
             "inputs": avatar.inputCounters,
+            "capture": avatar.captureStatistics.map(\.jsonObject),
         ]
     }
 }

@@ -88,6 +88,15 @@ public final class LiveAvatar: @unchecked Sendable {
     }
     public var inputCounters: [String: Int] { cond.lock(); defer { cond.unlock() }; return inputCounts }
 
+    // MARK: Face capture listeners (kept alive here; their counters go to /api/state and /metrics)
+
+    private var captures: [CaptureListener] = []
+    public func addCapture(_ listener: CaptureListener) { cond.lock(); captures.append(listener); cond.unlock() }
+    public var captureStatistics: [CaptureStatistics] {
+        cond.lock(); let listeners = captures; cond.unlock()
+        return listeners.map(\.statistics)
+    }
+
     // MARK: Viewers and the feed
 
     func viewerJoined() { cond.lock(); viewerCount += 1; cond.broadcast(); cond.unlock() }

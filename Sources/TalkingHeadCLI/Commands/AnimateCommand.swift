@@ -11,7 +11,9 @@ struct Animate: ParsableCommand {
             a missing one is 0; run `talking-head params` for the list), then one row of numbers \
             per frame. An optional first column named `frame` or `time` is ignored. Values must be \
             finite and within each parameter's range (see --clamp). The whole file is checked \
-            before anything is rendered; errors name the file, line and column.
+            before anything is rendered; errors name the file, line and column. A Live Link Face \
+            CSV (face capture, header `Timecode,BlendShapeCount,...`) is recognised and converted, \
+            resampled to --fps (see `talking-head capture convert`).
 
             Frames are written as DIR/000000.png, DIR/000001.png, ... and all of them as the
             animated PNG DIR/animation.png (plays in browsers; transparency kept unless --background).
@@ -54,6 +56,9 @@ struct Animate: ParsableCommand {
         valueName: "color"))
     var background: RGBColor?
 
+    @Option(help: "For a Live Link Face CSV: unit of its head and eye angles (radians or degrees).")
+    var headUnits: LiveLinkFaceRecording.HeadUnits = .radians
+
     @Flag(help: "Clamp out-of-range values to their range instead of refusing the file.")
     var clamp = false
 
@@ -72,7 +77,9 @@ struct Animate: ParsableCommand {
 
     func run() throws {
         if audio != nil || videoOptions.video != nil || slice.frames != nil { return try runWithAudio() }
-        let sequence = try PoseSequence(contentsOf: URL(fileURLWithPath: poses!), clamp: clamp)
+        // A Live Link Face CSV (recognised by its header) is converted and resampled to --fps.
+        let sequence = try PoseSequence.load(contentsOf: URL(fileURLWithPath: poses!), fps: fps.value, clamp: clamp,
+                                             headUnits: headUnits)
         let character = try loadCharacter(image)
         let dir = URL(fileURLWithPath: output)
         try prepareAnimationFolder(dir)

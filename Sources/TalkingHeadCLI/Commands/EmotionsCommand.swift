@@ -17,9 +17,9 @@ struct Emotions: ParsableCommand {
             to judge presets of one's own.
             """)
 
-    enum Format: String, ExpressibleByArgument, CaseIterable { case text, json }
+    enum Format: String, ExpressibleByArgument, CaseIterable { case text, json, unifiedExpressions = "unified-expressions" }
 
-    @Option(help: "text (a name and its non-zero parameters per line) or json.")
+    @Option(help: "text (a name and its non-zero parameters per line), json, or unified-expressions (each preset as VRCFaceTracking Unified Expressions weights, through the face-capture converter run backwards).")
     var format: Format = .text
 
     @Option(help: ArgumentHelp("A presets file of your own over the built-in ones.", valueName: "file"))
@@ -59,6 +59,13 @@ struct Emotions: ParsableCommand {
         switch format {
         case .json:
             FileHandle.standardOutput.write(try presets.jsonData())
+        case .unifiedExpressions:
+            let converter = try FaceCaptureConverter()
+            let object = Dictionary(uniqueKeysWithValues: presets.names.map {
+                ($0, UnifiedExpressions.weights(for: presets[$0]!, converter: converter).mapValues { (Double($0) * 10_000).rounded() / 10_000 })
+            })
+            FileHandle.standardOutput.write(try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]))
+            print()
         case .text:
             for name in presets.names {
                 let pose = presets[name]!

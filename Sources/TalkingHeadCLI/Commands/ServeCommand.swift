@@ -45,6 +45,30 @@ struct Serve: ParsableCommand {
     @Option(help: ArgumentHelp("Seed of the animator's randomness (blinks, sway), for repeatable runs.", valueName: "n"))
     var seed: UInt64?
 
+    @Option(help: ArgumentHelp("Face capture from the iFacialMocap app on this phone (UDP 49983; the start string is sent to it).", valueName: "phone-ip"))
+    var ifacialmocap: String?
+
+    @Option(name: .customLong("ifacialmocap-port"), help: ArgumentHelp("Local UDP port for iFacialMocap.", valueName: "port"))
+    var ifacialmocapPort: UInt16 = IFacialMocapPacket.port
+
+    @Flag(help: "Face capture from a VMC sender (OSC blendshapes; UDP 39539 or --vmc-port).")
+    var vmc = false
+
+    @Option(name: .customLong("vmc-port"), help: ArgumentHelp("UDP port for --vmc.", valueName: "port"))
+    var vmcPort: UInt16 = VMCReceiver.port
+
+    @Flag(help: "Face capture from OpenSeeFace, the webcam tracker (UDP 11573 or --openseeface-port).")
+    var openseeface = false
+
+    @Option(name: .customLong("openseeface-port"), help: ArgumentHelp("UDP port for --openseeface.", valueName: "port"))
+    var openseefacePort: UInt16 = OpenSeeFacePacket.port
+
+    @Option(name: .customLong("capture-options"), help: ArgumentHelp("Face capture converter settings (JSON).", valueName: "file"))
+    var captureOptions: String?
+
+    @Option(name: .customLong("capture-bind"), help: ArgumentHelp("Address the face capture listeners bind (IPv4).", valueName: "address"))
+    var captureBind = "0.0.0.0"
+
     func validate() throws {
         guard fps.isFinite, fps > 0, fps <= 120 else { throw ValidationError("--fps must be in (0, 120]") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535") }
@@ -72,6 +96,7 @@ struct Serve: ParsableCommand {
         if let image {
             try avatar.loadCharacter(pngData: try readFile(image), source: image)
         }
+        try startCapture(avatar)
         if apiKey == nil, !config.isLoopback {
             FileHandle.standardError.write(Data("serve: warning: listening on \(host) without --api-key: anyone who can reach this address can control the server\n".utf8))
         }
@@ -95,6 +120,27 @@ struct Serve: ParsableCommand {
         done.wait()
         if let error = failure.error { throw error }
         print("serve: stopped")
+    }
+
+    /// The face capture listeners asked for: each pose goes to the animator on the server's clock
+    /// (CLOCK_MONOTONIC, the listeners' default) and is counted as an input of its source.
+    private func startCapture(_ avatar: LiveAvatar) throws {
+        let converter = try FaceCaptureConverter(options: try loadCaptureOptions(captureOptions))
+        var wanted: [(CaptureSource, UInt16)] = []
+        if ifacialmocap != nil { wanted.append((.iFacialMocap, ifacialmocapPort)) }
+        if vmc { wanted.append((.vmc, vmcPort)) }
+        if openseeface { wanted.append((.openSeeFace, openseefacePort)) }
+        for (source, port) in wanted {
+            let listener = try CaptureListener(source: source, port: port, bindAddress: captureBind, converter: converter) { [avatar] pose, time in
+                avatar.animator.setCapture(pose, at: time)
+                avatar.countInput(source: source.rawValue)
+            }
+            if source == .iFacialMocap, let phone = ifacialmocap {
+                try listener.send(Array(IFacialMocapPacket.startString.utf8), to: phone, port: IFacialMocapPacket.port)
+            }
+            avatar.addCapture(listener)
+            FileHandle.standardError.write(Data("serve: face capture \(source.rawValue) on udp://\(captureBind):\(listener.port)\n".utf8))
+        }
     }
 
     private func readFile(_ path: String) throws -> Data {

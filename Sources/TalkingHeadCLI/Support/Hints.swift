@@ -10,6 +10,8 @@ func hint(for error: TalkingHeadError) -> String? {
     case .invalidWeights, .missingTensor, .unexpectedTensor, .shapeMismatch:
         return "run `make weights` to fetch and convert the THA3 weights (THA v1 checkpoints: "
             + "`python3 Weights/convert.py FOLDER OUTPUT_DIR`), then `talking-head weights verify`"
+    case .invalidPoseFile(_, _, _, let reason) where reason.hasPrefix("Live Link Face CSV"):
+        return "a Live Link Face CSV has 52 ARKit blendshapes in 0...1, then head and eye angles (README: Face capture)"
     case .unknownParameter, .invalidPoseFile:
         return "run `talking-head params` for the 45 names and their ranges"
     case .invalidConfiguration(let field, _) where field.hasPrefix("TALKING_HEAD_"):
