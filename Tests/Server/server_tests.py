@@ -162,16 +162,23 @@ def speech_endpoints():
     srv.request("DELETE", "/api/overrides")
     srv.json("POST", "/api/emotion", {"emotion": "neutral"})
     text = urllib.parse.quote("Hello there, how are you today? I am fine, thank you very much.")
+    vowels = ("mouth_aaa", "mouth_iii", "mouth_uuu", "mouth_eee", "mouth_ooo")
+
+    def openness(state):
+        return max(state["pose"][k] for k in vowels)
     feed = Feed(srv)
     try:
+        # A frame rendered without speech shows the neutral mouth closed first.
+        wait_for(lambda: openness(srv.json("GET", "/api/state")[1]) < 0.05, 20, "a closed mouth before speaking")
+        rendered = srv.json("GET", "/api/state")[1]["frames_rendered"]
         status, headers, wav = srv.request("GET", "/api/speech/say?text=%s&voice=en-us" % text)
         expect(status == 200 and headers["content-type"] == "audio/wav", "say: %d %r" % (status, wav[:200]))
         expect(wav[:4] == b"RIFF" and wav[8:12] == b"WAVE" and len(wav) > 20000, "say: not a WAV of speech (%d bytes)" % len(wav))
 
         def mouth_open():
-            pose = srv.json("GET", "/api/state")[1]["pose"]
-            return max(pose[k] for k in ("mouth_aaa", "mouth_iii", "mouth_uuu", "mouth_eee", "mouth_ooo")) > 0.2
-        wait_for(mouth_open, 20, "the mouth to open in a rendered frame while the speech plays")
+            state = srv.json("GET", "/api/state")[1]
+            return state["frames_rendered"] > rendered and openness(state) > 0.2
+        wait_for(mouth_open, 20, "the mouth to open in a frame rendered while the speech plays")
         status, body = srv.json("POST", "/api/speech", wav)
         expect(status == 200 and body["duration"] > 2 and body["frames"] > 200, "speech upload: %d %r" % (status, body))
     finally:
