@@ -31,6 +31,10 @@ final class RenderLoop: @unchecked Sendable {
 
     private static func run(_ avatar: LiveAvatar) {
         let interval = 1 / max(avatar.configuration.fps, 0.1)
+        // PNG encoding and publishing overlap the next pose (in order, one queue): on the loop's
+        // own thread they added 10% to every frame's period (Benchmarks/RESULTS.md).
+        let publisher = DispatchQueue(label: "talking-head.serve.publish")
+        defer { publisher.sync {} }
         while true {
             switch avatar.nextWork() {
             case .stop:
@@ -43,7 +47,8 @@ final class RenderLoop: @unchecked Sendable {
                 do {
                     let image = try avatar.renderer.pose(image: character, params: params)
                     let took = monotonicSeconds() - start
-                    avatar.publish(image: image, params: params, posedAt: start, renderSeconds: took)
+                    publisher.sync {}  // at most one frame waiting to be encoded
+                    publisher.async { avatar.publish(image: image, params: params, posedAt: start, renderSeconds: took) }
                 } catch {
                     avatar.metrics.renderFailed()
                     FileHandle.standardError.write(Data("serve: render failed: \(error)\n".utf8))
