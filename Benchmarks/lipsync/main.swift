@@ -279,13 +279,17 @@ do {
         }
         try evaluate(profile: profile, settings: settings, part: part, before: before, model: model)
     case "speed":
-        // Offline analysis of one test utterance, with and without the classifier: best of 20.
-        let it = Corpus.items("test")[0]
-        let (a, _) = try SpeechSynthesizer.synthesize(it.text, voice: it.voice, wordsPerMinute: it.rate, pitch: it.pitch)
+        // Offline analysis of the test part, with and without the classifier: best of 5 per utterance.
+        let samples = try synthesise(Corpus.items("test"))
         for (name, sync) in [("classifier", LipSync()), ("templates", LipSync(model: nil))] {
-            var best = Double.infinity
-            for _ in 0..<20 { let t0 = now(); _ = try sync.analyse(a); best = min(best, now() - t0) }
-            print(String(format: "%@: %.2f ms for %.2f s of audio, %.0fx real time", name, best * 1000, a.duration, a.duration / best))
+            var total = 0.0, audio = 0.0
+            for s in samples {
+                var best = Double.infinity
+                for _ in 0..<5 { let t0 = now(); _ = try sync.analyse(s.audio); best = min(best, now() - t0) }
+                total += best
+                audio += s.audio.duration
+            }
+            print(String(format: "%@: %.1f ms for %.1f s of audio, %.0fx real time", name, total * 1000, audio, audio / total))
         }
     case "calibrated":
         try evaluateCalibrated(settings: LipSyncSettings())

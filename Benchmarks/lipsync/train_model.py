@@ -6,7 +6,7 @@ espeak-ng training voices, sentences and pseudo-words, never the test part's). O
 resource with two time-delay networks, "offline" (80 ms both ways) and "live" (20 ms ahead).
 Fixed seed; `bash Benchmarks/lipsync_eval.sh --train` runs dump, this, and the evaluation.
 
-    python train_model.py CORPUS.bin OUT.json
+    python train_model.py CORPUS.bin OUT.json [--only offline|live]   (--only: keep OUT.json's other model)
 """
 import json
 import struct
@@ -20,6 +20,7 @@ BANDS = 26
 INPUTS = BANDS + 1
 HIDDEN = 64
 # Offsets (frames of 10 ms) per layer; the last layer is the 6-way head at offset 0.
+EPOCHS = {"offline": 24, "live": 14}
 ARCH = {
     "offline": [[-2, -1, 0, 1, 2], [-6, -3, 0, 3, 6], [0]],
     "live": [[-2, -1, 0, 1], [-9, -6, -3, 0, 1], [0]],
@@ -108,7 +109,8 @@ def losses(z, y, wopen, wvowel):
     return lo + lv
 
 
-def train(kind, corpus, epochs=14):
+def train(kind, corpus):
+    epochs = EPOCHS[kind]
     torch.manual_seed(SEED)
     rng = np.random.default_rng(SEED)
     arch = ARCH[kind]
@@ -194,10 +196,14 @@ def main():
     frames = sum(len(c[2]) for c in corpus)
     langs = sorted({c[0] for c in corpus})
     print(f"{len(corpus)} utterances, {frames / 100:.0f} s, languages {' '.join(langs)}")
-    result = {"version": 1,
-              "source": f"Benchmarks/lipsync/train_model.py, seed {SEED}, on {len(corpus)} espeak-ng utterances "
-                        f"({frames / 100:.0f} s) of the training corpus, languages {' '.join(langs)}",
-              "offline": train("offline", corpus), "live": train("live", corpus)}
+    only = sys.argv[4] if len(sys.argv) > 4 and sys.argv[3] == "--only" else None
+    result = json.load(open(out)) if only else {}
+    result["version"] = 1
+    result["source"] = (f"Benchmarks/lipsync/train_model.py, seed {SEED}, on {len(corpus)} espeak-ng utterances "
+                        f"({frames / 100:.0f} s) of the training corpus, languages {' '.join(langs)}")
+    for kind in ("offline", "live"):
+        if only in (None, kind):
+            result[kind] = train(kind, corpus)
     with open(out, "w") as f:
         json.dump(result, f, separators=(",", ":"))
         f.write("\n")

@@ -130,40 +130,69 @@ final class FrameClassifierRunner {
 
     private func compute(layer li: Int, frame t: Int) {
         let layer = model.layers[li]
-        let n = layer.outputs, inW = layer.inputs
-        let last = count[li] - 1
-        let vectors = n / 16                 // outputs in 16-wide registers; the rest one by one
+        let last = count[li] - 1, b = base[li], inW = layer.inputs
+        let starts = layer.offsets.map { (max(min(last, max(0, t + $0)), b) - b) * inW }
+        let n = layer.outputs
         rows[li].withUnsafeBufferPointer { src in
-            layer.weights.withUnsafeBufferPointer { w in
-                layer.bias.withUnsafeBufferPointer { bias in
-                    acc.withUnsafeMutableBufferPointer { a in
-                        let wp = UnsafeRawPointer(w.baseAddress!)
-                        for g in 0..<vectors {
-                            var v = UnsafeRawPointer(bias.baseAddress!).loadUnaligned(fromByteOffset: g * 64, as: SIMD16<Float>.self)
-                            for (k, off) in layer.offsets.enumerated() {
-                                let row = (max(min(last, max(0, t + off)), base[li]) - base[li]) * inW
-                                for i in 0..<inW {
-                                    let xi = src[row + i]
-                                    if xi == 0 { continue }          // after a ReLU most inputs are 0
-                                    v += xi * wp.loadUnaligned(fromByteOffset: ((k * inW + i) * n + g * 16) * 4, as: SIMD16<Float>.self)
-                                }
-                            }
-                            UnsafeMutableRawPointer(a.baseAddress!).storeBytes(of: v, toByteOffset: g * 64, as: SIMD16<Float>.self)
-                        }
-                        for o in (vectors * 16)..<n {
-                            var s = bias[o]
-                            for (k, off) in layer.offsets.enumerated() {
-                                let row = (max(min(last, max(0, t + off)), base[li]) - base[li]) * inW
-                                for i in 0..<inW { s += src[row + i] * w[(k * inW + i) * n + o] }
-                            }
-                            a[o] = s
-                        }
+            acc.withUnsafeMutableBufferPointer { a in FrameClassifier.kernel(layer, src.baseAddress!, starts, a.baseAddress!) }
+        }
+        rows[li + 1].append(contentsOf: acc[0..<n])
+    }
+}
+
+extension FrameClassifier {
+    /// The outputs (logits) of every frame of `inputs` (`input(...)` per frame), all at once.
+    func run(_ inputs: [[Float]]) -> [Float] {
+        let n = inputs.count
+        guard n > 0 else { return [] }
+        var h = [Float](repeating: 0, count: n * Self.inputs)
+        for t in 0..<n { for i in 0..<Self.inputs { h[t * Self.inputs + i] = (inputs[t][i] - inputMean[i]) * inputScale[i] } }
+        for layer in layers {
+            var out = [Float](repeating: 0, count: n * layer.outputs)
+            h.withUnsafeBufferPointer { src in
+                out.withUnsafeMutableBufferPointer { dst in
+                    for t in 0..<n {
+                        let starts = layer.offsets.map { min(n - 1, max(0, t + $0)) * layer.inputs }
+                        Self.kernel(layer, src.baseAddress!, starts, dst.baseAddress! + t * layer.outputs)
                     }
                 }
             }
+            h = out
         }
-        if layer.relu { for o in 0..<n where acc[o] < 0 { acc[o] = 0 } }
-        rows[li + 1].append(contentsOf: acc[0..<n])
+        return h
+    }
+
+    /// One layer at one frame: `out` = bias + sum over taps of W_k src[starts[k]...], ReLU if the
+    /// layer has one. Outputs in 16-wide registers, the rest one by one.
+    @inline(__always)
+    static func kernel(_ layer: Layer, _ src: UnsafePointer<Float>, _ starts: [Int], _ out: UnsafeMutablePointer<Float>) {
+        let n = layer.outputs, inW = layer.inputs
+        let vectors = n / 16
+        layer.weights.withUnsafeBufferPointer { w in
+            layer.bias.withUnsafeBufferPointer { bias in
+                let wp = UnsafeRawPointer(w.baseAddress!)
+                for g in 0..<vectors {
+                    var v = UnsafeRawPointer(bias.baseAddress!).loadUnaligned(fromByteOffset: g * 64, as: SIMD16<Float>.self)
+                    for (k, row) in starts.enumerated() {
+                        let wk = wp + ((k * inW) * n + g * 16) * 4
+                        for i in 0..<inW {
+                            let xi = src[row + i]
+                            if xi == 0 { continue }          // after a ReLU most inputs are 0
+                            v += xi * wk.loadUnaligned(fromByteOffset: i * n * 4, as: SIMD16<Float>.self)
+                        }
+                    }
+                    if layer.relu { v.replace(with: 0, where: v .< 0) }
+                    UnsafeMutableRawPointer(out).storeBytes(of: v, toByteOffset: g * 64, as: SIMD16<Float>.self)
+                }
+                for o in (vectors * 16)..<n {
+                    var s = bias[o]
+                    for (k, row) in starts.enumerated() {
+                        for i in 0..<inW { s += src[row + i] * w[(k * inW + i) * n + o] }
+                    }
+                    out[o] = layer.relu ? max(0, s) : s
+                }
+            }
+        }
     }
 }
 

@@ -102,12 +102,10 @@ public struct LipSync: Sendable {
         var open = [Float](repeating: 0, count: n)
         var vowelP = [[Float]](repeating: [0, 0, 0, 0, 0], count: n)
         if let m = model?.offline {
-            let runner = FrameClassifierRunner(m)
-            for t in 0..<n { runner.append(FrameClassifier.input(logMel: f.logMel[t], loudness: f.loudness[t], reference: ref)) }
-            runner.finish()
+            let z = m.run((0..<n).map { FrameClassifier.input(logMel: f.logMel[$0], loudness: f.loudness[$0], reference: ref) })
             var pOpen = [Float](repeating: 0, count: n)
             for t in 0..<n {
-                let (po, pv) = classifierProbabilities(runner.output(t))
+                let (po, pv) = classifierProbabilities(z[(t * FrameClassifier.outputs)..<((t + 1) * FrameClassifier.outputs)])
                 pOpen[t] = po
                 vowelP[t] = vowelProbabilities(pv, mfcc: f.mfcc[t])
             }

@@ -52,7 +52,7 @@ final class FrameClassifierTests: XCTestCase {
         var g = SystemRandomNumberGenerator()
         let m = FrameClassifier(inputMean: (0..<27).map { _ in Float.random(in: -20...0, using: &g) },
                                 inputScale: (0..<27).map { _ in Float.random(in: 0.05...0.2, using: &g) },
-                                layers: [layer([-2, -1, 0, 1], 27, 16, relu: true, &g), layer([-9, -3, 0, 2], 16, 16, relu: true, &g),
+                                layers: [layer([-2, -1, 0, 1], 27, 32, relu: true, &g), layer([-9, -3, 0, 2], 32, 16, relu: true, &g),
                                          layer([0], 16, 6, relu: false, &g)],
                                 openThreshold: 0.5)
         XCTAssertEqual(m.lookAheadFrames, 3)
@@ -70,7 +70,13 @@ final class FrameClassifierTests: XCTestCase {
             r.finish()
             while got.count < r.available { got.append(Array(r.output(got.count))) }
             XCTAssertEqual(got.count, n)
-            for t in 0..<n { for o in 0..<6 { XCTAssertEqual(got[t][o], want[t][o], accuracy: 1e-4, "frame \(t) of \(n), output \(o)") } }
+            let batch = m.run(x)
+            for t in 0..<n {
+                for o in 0..<6 {
+                    XCTAssertEqual(got[t][o], want[t][o], accuracy: 1e-4, "frame \(t) of \(n), output \(o)")
+                    XCTAssertEqual(batch[t * 6 + o], got[t][o], "the offline path gives the stream's numbers")
+                }
+            }
         }
     }
 
