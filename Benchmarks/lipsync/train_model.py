@@ -20,7 +20,7 @@ BANDS = 26
 INPUTS = BANDS + 1
 HIDDEN = 64
 # Offsets (frames of 10 ms) per layer; the last layer is the 6-way head at offset 0.
-EPOCHS = {"offline": 24, "live": 14}
+EPOCHS = {"offline": 24, "live": 24}
 ARCH = {
     "offline": [[-2, -1, 0, 1, 2], [-6, -3, 0, 3, 6], [0]],
     "live": [[-2, -1, 0, 1], [-9, -6, -3, 0, 1], [0]],
