@@ -22,6 +22,6 @@ let package = Package(
             name: "LipSyncEval",
             dependencies: [.product(name: "TalkingHeadSpeech", package: "TalkingHead"),
                            .product(name: "TalkingHead", package: "TalkingHead")],
-            path: "lipsync"),
+            path: "lipsync", exclude: ["train_model.py"]),
     ]
 )
