@@ -96,13 +96,10 @@ var speechTargets: [Target] {
                        providers: [.apt(["libfftw3-dev"])]),
         .systemLibrary(name: "CEspeakNG", path: "Sources/CEspeakNG", pkgConfig: "espeak-ng",
                        providers: [.apt(["libespeak-ng-dev"])]),
-        // Lip sync from audio (MFCC templates, loudness) and text-to-speech with phoneme timing.
+        // Lip sync from audio (a trained frame classifier, loudness) and text-to-speech with phoneme timing.
         .target(name: "TalkingHeadSpeech",
                 dependencies: ["TalkingHead", "CSndFile", "CSoxr", "CFFTW", "CEspeakNG"],
-                resources: [.copy("Resources/vowel_templates.json")]),
-        // The lip-sync evaluation on an espeak-ng corpus and the template training (not a test).
-        .executableTarget(name: "LipSyncEval", dependencies: ["TalkingHeadSpeech", "TalkingHead"],
-                          path: "Benchmarks/lipsync"),
+                resources: [.copy("Resources/vowel_templates.json"), .copy("Resources/lipsync_model.json")]),
         // Audio features against naive twins (naive DFT, naive mel filters), lip sync, espeak-ng.
         .testTarget(name: "SpeechTests", dependencies: ["TalkingHeadSpeech", "TalkingHead"]),
     ]

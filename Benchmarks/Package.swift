@@ -6,6 +6,7 @@ import PackageDescription
 // so a plain `swift build -c release` there builds without it.
 //
 //   cd Benchmarks && swift build -c release -Xswiftc -enable-testing   (or `make bench`)
+//   LipSyncEval: `bash Benchmarks/lipsync_eval.sh` (or `make bench-lipsync`)
 
 let package = Package(
     name: "TalkingHeadBenchmarks",
@@ -15,5 +16,12 @@ let package = Package(
             name: "TalkingHeadBenchmarks",
             dependencies: [.product(name: "TalkingHead", package: "TalkingHead")],
             path: "Sources"),
+        // The lip-sync evaluation on an espeak-ng corpus and the model training data (issue 16):
+        // `bash Benchmarks/lipsync_eval.sh`, not a test.
+        .executableTarget(
+            name: "LipSyncEval",
+            dependencies: [.product(name: "TalkingHeadSpeech", package: "TalkingHead"),
+                           .product(name: "TalkingHead", package: "TalkingHead")],
+            path: "lipsync", exclude: ["train_model.py"]),
     ]
 )

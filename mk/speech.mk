@@ -3,7 +3,7 @@ APT_PACKAGES += libsndfile1-dev libsoxr-dev libfftw3-dev libespeak-ng-dev espeak
 PKG_CONFIG_MODULES += sndfile soxr fftw3f espeak-ng
 TEST_TARGETS += test-speech-cli
 
-.PHONY: test-speech-cli bench-lipsync
+.PHONY: test-speech-cli bench-lipsync lipsync-train
 
 ## The speech commands (lipsync, say, animate --audio, --video) and their bad inputs.
 test-speech-cli: deps weights
@@ -13,3 +13,7 @@ test-speech-cli: deps weights
 ## The lip-sync evaluation on an espeak-ng corpus (not part of make test; see Benchmarks/RESULTS.md).
 bench-lipsync: deps
 	bash Benchmarks/lipsync_eval.sh
+
+## Retrain the lip-sync templates and networks (fixed seeds; PyTorch from $(REF_VENV)), then evaluate.
+lipsync-train: deps reference
+	REF_VENV=$(REF_VENV) bash Benchmarks/lipsync_eval.sh --train

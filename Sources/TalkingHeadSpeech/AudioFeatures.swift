@@ -59,6 +59,8 @@ public struct AudioFeatures: Sendable {
     public var mfcc: [[Float]]
     /// Speech-band (700-4000 Hz) energy in dB (full scale sine = about 0 dB) per frame.
     public var loudness: [Float]
+    /// The 26 mel bands in dB per frame (the MFCCs' input; the frame classifier's too).
+    public var logMel: [[Float]] = []
 
     public var count: Int { loudness.count }
 }
@@ -103,7 +105,7 @@ final class FeatureExtractor {
     }
 
     /// The features of the frame centred on sample `centre` of `x` (zeros outside).
-    func frame(at centre: Int, of x: UnsafeBufferPointer<Float>) -> (mfcc: [Float], loudness: Float) {
+    func frame(at centre: Int, of x: UnsafeBufferPointer<Float>) -> (mfcc: [Float], loudness: Float, logMel: [Float]) {
         let n = AudioFeatures.mfccWindow, m = AudioFeatures.loudnessWindow
         // Pre-emphasis 0.97 then Hamming, as uLipSync; peak normalisation omitted (cosine and
         // z-scores ignore the gain, and c0 is not used).
@@ -133,7 +135,7 @@ final class FeatureExtractor {
         var e: Float = 0
         for k in bandBins { e += magsShort[k] * magsShort[k] }
         let loud = 10 * log10(e * loudnessScale + 1e-12)
-        return (mfcc, loud)
+        return (mfcc, loud, melOut)
     }
 
     /// Features of a whole clip at 16 kHz: frame i is centred on sample i * hop.
@@ -141,6 +143,8 @@ final class FeatureExtractor {
         let count = (samples.count + AudioFeatures.hop - 1) / AudioFeatures.hop
         var mfcc: [[Float]] = []
         var loud: [Float] = []
+        var logMel: [[Float]] = []
+        logMel.reserveCapacity(count)
         mfcc.reserveCapacity(count)
         loud.reserveCapacity(count)
         samples.withUnsafeBufferPointer { x in
@@ -148,8 +152,9 @@ final class FeatureExtractor {
                 let f = frame(at: i * AudioFeatures.hop, of: x)
                 mfcc.append(f.mfcc)
                 loud.append(f.loudness)
+                logMel.append(f.logMel)
             }
         }
-        return AudioFeatures(mfcc: mfcc, loudness: loud)
+        return AudioFeatures(mfcc: mfcc, loudness: loud, logMel: logMel)
     }
 }
