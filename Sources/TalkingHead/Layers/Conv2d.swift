@@ -1,11 +1,7 @@
 /// A full convolution (`torch.nn.Conv2d`, groups = 1) with optional bias and activation.
 /// Checkpoint keys: `<key>.weight` [cout, cin, k, k], `<key>.bias` [cout] when `bias`.
 struct Conv2d {
-    let cin: Int
-    let cout: Int
-    let kernel: Int
-    let stride: Int
-    let padding: Int
+    let cin, cout, kernel, stride, padding: Int
     let weight: Tensor
     let bias: Tensor?
     let activation: Activation

@@ -2,8 +2,7 @@
 /// Checkpoint keys: `<key>.weight` [channels], `<key>.bias` [channels].
 struct InstanceNorm2d {
     let channels: Int
-    let gamma: Tensor
-    let beta: Tensor
+    let gamma, beta: Tensor
     let activation: Activation
     /// The kernels' vector level, threads, buffers and tuning (from the weights' store).
     let context: KernelContext

@@ -11,8 +11,7 @@ struct SeparableConv {
         case transposed
     }
 
-    let cin: Int
-    let cout: Int
+    let cin, cout: Int
     let kind: Kind
     let depthwise: Tensor
     let pointwise: PointwiseWeights

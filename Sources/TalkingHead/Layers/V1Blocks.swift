@@ -11,8 +11,7 @@ struct ConvNormReLUBlock {
     enum Kind: Equatable { case conv7, downsample, upsample }
 
     let kind: Kind
-    let cin: Int
-    let cout: Int
+    let cin, cout: Int
     let weight: Tensor
     let norm: InstanceNorm2d
     /// The kernels' vector level, threads, buffers and tuning (from the weights' store).

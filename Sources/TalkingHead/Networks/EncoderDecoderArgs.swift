@@ -3,14 +3,10 @@
 /// block lists they build alike: an encoder halving the image down to the bottleneck, residual
 /// blocks there, a decoder doubling it back. Channels at a size: `channels(atImageSize:)`.
 struct EncoderDecoderArgs {
-    var imageSize: Int
-    var inputChannels: Int
-    var startChannels: Int
-    /// The pose planes `PoserEncoderDecoder` concatenates at the bottleneck (0 elsewhere).
+    var imageSize, inputChannels, startChannels: Int
+    /// The pose planes `EncoderDecoder.poser` concatenates at the bottleneck (0 elsewhere).
     var numPoseParameters = 0
-    var bottleneckImageSize: Int
-    var numBottleneckBlocks: Int
-    var maxChannels: Int
+    var bottleneckImageSize, numBottleneckBlocks, maxChannels: Int
     var activation: Activation
 
     /// Upstream `get_num_output_channels_from_image_size` (also ResizeConvUNet's doubling, capped).
