@@ -4,7 +4,7 @@
 struct Editor {
     /// Input: original and warped image, grid change, pose planes.
     static let args = EncoderDecoderArgs(
-        imageSize: 512, inputChannels: 2 * 4 + 2 + 6, startChannels: 32, bottleneckImageSize: 64,
+        imageSize: 512, inputChannels: 2 * 4 + 2 + 6, startChannels: 32, numPoseParameters: 6, bottleneckImageSize: 64,
         numBottleneckBlocks: 6, maxChannels: 512, activation: .leakyReLU(0.1))
 
     /// Upstream output order (output 0 is the posed image).
@@ -30,9 +30,8 @@ struct Editor {
     /// originalImage, warpedImage [4, 512, 512], gridChange [2, 512, 512], pose [6]
     func callAsFunction<P: Collection>(originalImage: Tensor, warpedImage: Tensor, gridChange: Tensor, pose: P) -> Output
     where P.Element == Float {
-        // The body reads the concatenation of its inputs in place.
-        let planes = context.broadcast(pose, height: originalImage.height, width: originalImage.width)
-        let h = heads(body(concatenating: [originalImage, warpedImage, gridChange, planes], pose: [Float]()))
+        // The body reads the concatenation of its inputs and the pose planes in place.
+        let h = heads(body(concatenating: [originalImage, warpedImage, gridChange], pose: pose))
         let (change, alpha, delta) = (h[0], h[1], h[2])
         let grid = context.sum(gridChange, delta)
         let warped = Profile.measure(.gridSample) { context.applyGridChange(originalImage, gridChange: grid, alignCorners: false) }

@@ -53,13 +53,16 @@ struct EncoderDecoder {
         }
     }
 
-    /// The body on cat(parts) (each [c_i, imageSize, imageSize], read in place: not built) and,
-    /// for `.poser`, the pose [numPoseParameters] -> the feature [startChannels, imageSize,
-    /// imageSize], its last norm deferred to the heads.
+    /// The body on cat(parts) (each [c_i, imageSize, imageSize], read in place: not built) and
+    /// the pose [numPoseParameters], broadcast to planes -> the feature [startChannels,
+    /// imageSize, imageSize], its last norm deferred to the heads.
     func callAsFunction<P: Collection>(concatenating parts: [Tensor], pose: P) -> DeferredTensor where P.Element == Float {
-        precondition(pose.count == (kind == .poser ? args.numPoseParameters : 0), "EncoderDecoder: \(pose.count) pose values")
+        precondition(pose.count == args.numPoseParameters, "EncoderDecoder: \(pose.count) pose values")
         // Norms stay deferred until the next convolution reads its input (see `DeferredTensor`).
-        var feature = downsampleBlocks[0](concatenating: parts)
+        // `.resizeConv` and `.unet` read the pose planes after the input: a temporary of this
+        // statement, released before the next block runs.
+        var feature = downsampleBlocks[0](concatenating: parts + (kind == .poser || pose.isEmpty ? []
+            : [context.broadcast(pose, height: parts[0].height, width: parts[0].width)]))
         // `.unet`: the encoder's outputs, which the decoder reads again.
         var skips = kind == .unet ? [feature] : []
         for block in downsampleBlocks.dropFirst() {
@@ -67,7 +70,7 @@ struct EncoderDecoder {
             if kind == .unet { skips.append(feature) }
         }
         if let poseBlock {
-            if args.numPoseParameters > 0 {
+            if !pose.isEmpty {
                 let planes = context.broadcast(pose, height: feature.height, width: feature.width)
                 feature = DeferredTensor(Tensor.concat([feature.materialized(), planes]))
             }

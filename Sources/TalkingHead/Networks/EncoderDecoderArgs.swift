@@ -4,7 +4,8 @@
 /// blocks there, a decoder doubling it back. Channels at a size: `channels(atImageSize:)`.
 struct EncoderDecoderArgs {
     var imageSize, inputChannels, startChannels: Int
-    /// The pose planes `EncoderDecoder.poser` concatenates at the bottleneck (0 elsewhere).
+    /// The pose planes: `EncoderDecoder.poser` concatenates them at the bottleneck, the other
+    /// kinds after the input (where `inputChannels` counts them).
     var numPoseParameters = 0
     var bottleneckImageSize, numBottleneckBlocks, maxChannels: Int
     var activation: Activation

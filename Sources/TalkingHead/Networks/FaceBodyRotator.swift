@@ -4,7 +4,7 @@
 /// Turns head, neck and body at 256x256: a warp (grid change) and a directly drawn image.
 struct FaceBodyRotator {
     static let args = EncoderDecoderArgs(
-        imageSize: 256, inputChannels: 4 + 6, startChannels: 64, bottleneckImageSize: 32,
+        imageSize: 256, inputChannels: 4 + 6, startChannels: 64, numPoseParameters: 6, bottleneckImageSize: 32,
         numBottleneckBlocks: 6, maxChannels: 512, activation: .leakyReLU(0.1))
     static var imageSize: Int { args.imageSize }
 
@@ -46,7 +46,7 @@ struct FaceBodyRotator {
     /// The body's output [64, 256, 256] on cat([image, pose planes]) (read in place), its last
     /// norm deferred to the heads.
     private func feature<P: Collection>(_ image: Tensor, pose: P) -> DeferredTensor where P.Element == Float {
-        encoderDecoder(concatenating: [image, context.broadcast(pose, height: image.height, width: image.width)], pose: [Float]())
+        encoderDecoder(concatenating: [image], pose: pose)
     }
 
     /// image resampled at the identity grid plus `grid`.
