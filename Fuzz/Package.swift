@@ -7,8 +7,11 @@ import PackageDescription
 let package = Package(
     name: "TalkingHeadFuzz",
     dependencies: [.package(name: "TalkingHead", path: "..")],
-    targets: ["FuzzPNG", "FuzzCSV", "FuzzSafeTensors",
-              "FuzzIFacialMocap", "FuzzVMC", "FuzzOpenSeeFace", "FuzzLiveLinkFace"].map {
-        .executableTarget(name: $0, dependencies: [.product(name: "TalkingHead", package: "TalkingHead")])
+    targets: [
+        // The libFuzzer driver and the checks the targets share.
+        .target(name: "FuzzSupport", dependencies: [.product(name: "TalkingHead", package: "TalkingHead")]),
+    ] + ["FuzzPNG", "FuzzCSV", "FuzzSafeTensors",
+         "FuzzIFacialMocap", "FuzzVMC", "FuzzOpenSeeFace", "FuzzLiveLinkFace"].map {
+        .executableTarget(name: $0, dependencies: ["FuzzSupport", .product(name: "TalkingHead", package: "TalkingHead")])
     }
 )

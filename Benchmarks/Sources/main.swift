@@ -10,6 +10,7 @@
 //   --layers [--shape CIN,COUT,SIZE,K,S,UP]
 //                                      separable layer shapes, OpenBLAS vs th_gemm_packed, interleaved
 //   --dw-cost [--only-small]           the depthwise stage of bottleneck-shaped separable layers
+//   --checksum WEIGHTS [--v1 DIR]      FNV of every network output's float bits (same bits?)
 import Foundation
 @testable import TalkingHead
 
@@ -68,6 +69,12 @@ func summary(_ xs: [Double]) -> [String: Double] {
     let s = xs.sorted()
     return ["median": s[s.count / 2], "min": s[0], "max": s[s.count - 1],
             "p90": s[min(s.count - 1, Int(0.9 * Double(s.count)))], "n": Double(s.count)]
+}
+
+// Bit check of a refactor (Checksum.swift).
+if let weights = option("--checksum") {
+    try printChecksums(weights: weights, v1: option("--v1"))
+    exit(0)
 }
 
 // Pipeline benchmark: the public API end to end (PNG-decoded image in, RGBAImage out), one

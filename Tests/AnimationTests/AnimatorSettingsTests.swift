@@ -8,14 +8,7 @@ final class AnimatorSettingsTests: XCTestCase {
     }
 
     private func assertInvalid(_ text: String, field: String?, _ reasonPart: String, line: UInt = #line) {
-        XCTAssertThrowsError(try parse(text), line: line) { error in
-            guard case TalkingHeadError.invalidInput(let source, let f, let reason) = error else {
-                return XCTFail("unexpected error \(error)", line: line)
-            }
-            XCTAssertEqual(source, "animator.json", line: line)
-            XCTAssertEqual(f, field, line: line)
-            XCTAssertTrue(reason.contains(reasonPart), "reason '\(reason)' lacks '\(reasonPart)'", line: line)
-        }
+        assertInvalidInput(parse, text, source: "animator.json", field: field, reasonPart, line: line)
     }
 
     func testEmptyObjectIsTheDefaults() throws {

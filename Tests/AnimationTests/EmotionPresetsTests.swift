@@ -20,14 +20,7 @@ extension EmotionPresetsTests {
     }
 
     private func assertInvalid(_ text: String, field: String?, _ reasonPart: String, line: UInt = #line) {
-        XCTAssertThrowsError(try parse(text), line: line) { error in
-            guard case TalkingHeadError.invalidInput(let source, let f, let reason) = error else {
-                return XCTFail("unexpected error \(error)", line: line)
-            }
-            XCTAssertEqual(source, "emotions.json", line: line)
-            XCTAssertEqual(f, field, line: line)
-            XCTAssertTrue(reason.contains(reasonPart), "reason '\(reason)' lacks '\(reasonPart)'", line: line)
-        }
+        assertInvalidInput(parse, text, source: "emotions.json", field: field, reasonPart, line: line)
     }
 
     func testEmptyFileIsTheBuiltInPresets() throws {

@@ -1,18 +1,10 @@
 import Foundation
 import XCTest
 @testable import TalkingHead
+import TestSupport
 
 /// `OutputFile`: what each kind of path becomes, temporary names, the sweep; `FrameRate`.
-final class OutputFileTests: XCTestCase {
-    var dir: URL!
-
-    override func setUpWithError() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("outputfile-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: dir) }
-
+final class OutputFileTests: TemporaryDirectoryTestCase {
     func names() throws -> [String] { try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() }
 
     func fileType(_ path: String) -> mode_t {

@@ -1,19 +1,11 @@
 import Foundation
 import XCTest
 @testable import TalkingHead
+import TestSupport
 
 /// Damaged weights: non-finite values, entries that are not files, manifests that leave
 /// networks out.
-final class DamagedWeightsTests: XCTestCase {
-    var dir: URL!
-
-    override func setUpWithError() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("damaged-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: dir) }
-
+final class DamagedWeightsTests: TemporaryDirectoryTestCase {
     func testNonFiniteValuesAreRefusedNamingTheTensor() throws {
         let url = dir.appendingPathComponent("w.safetensors")
         var values = [Float](repeating: 0.5, count: 3000)

@@ -11,7 +11,7 @@ import time
 import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from serverproc import Server  # noqa: E402
+from serverproc import Server, wait_for  # noqa: E402
 
 from selenium import webdriver  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
@@ -39,16 +39,6 @@ def check(name, fn):
     except Exception:
         results.append((name, traceback.format_exc()))
         print("FAIL %s\n%s" % (name, traceback.format_exc()), flush=True)
-
-
-def wait_for(cond, seconds, what):
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        v = cond()
-        if v:
-            return v
-        time.sleep(0.1)
-    raise AssertionError("timed out after %.0f s waiting for %s" % (seconds, what))
 
 
 def mean_abs(a, b):

@@ -14,7 +14,7 @@ import time
 import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from serverproc import Feed, Server, check_png, make_png, metric  # noqa: E402
+from serverproc import Feed, Server, check_png, make_png, metric, wait_for  # noqa: E402
 
 BINARY, WEIGHTS, CHARACTER = sys.argv[1:4]
 DEADLINE = time.monotonic() + float(os.environ.get("SERVER_TESTS_TIMEOUT", "420"))
@@ -40,16 +40,6 @@ def test(fn):
 def expect(cond, message):
     if not cond:
         raise AssertionError(message)
-
-
-def wait_for(cond, seconds, what):
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        v = cond()
-        if v:
-            return v
-        time.sleep(0.05)
-    raise AssertionError("timed out after %.0f s waiting for %s" % (seconds, what))
 
 
 with open(CHARACTER, "rb") as f:

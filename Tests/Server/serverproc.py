@@ -211,6 +211,17 @@ def make_png(width, height, rgba=True, fill=b"\x00\x80\xff\x80"):
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")
 
 
+def wait_for(cond, seconds, what):
+    """cond()'s first true value, polled every 50 ms, or AssertionError after `seconds`."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        v = cond()
+        if v:
+            return v
+        time.sleep(0.05)
+    raise AssertionError("timed out after %.0f s waiting for %s" % (seconds, what))
+
+
 def metric(text, name):
     for line in text.splitlines():
         if line.startswith(name + " "):

@@ -1,19 +1,11 @@
 import Foundation
 import XCTest
 @testable import TalkingHead
+import TestSupport
 
 /// Model detection, structure inference and strict loading of THA v1 weights; a full-size
 /// random-weight model (shapes from Weights/tha1-full-size-shapes.json) that loads and poses.
-final class V1LoadingTests: XCTestCase {
-    var dir: URL!
-
-    override func setUpWithError() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("v1load-" + UUID().uuidString)
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: dir) }
-
+final class V1LoadingTests: TemporaryDirectoryTestCase {
     func fixtureShapes(_ network: String) throws -> [String: [Int]] {
         try SafeTensorsFile(contentsOf: V1Fixtures.weights(network)).entries.mapValues(\.shape)
     }

@@ -39,13 +39,7 @@ public struct FaceCaptureConverter: Sendable {
         set(.eyebrowRaisedRight, clamp01(v(.browInnerUp) + v(.browOuterUpRight)))
         let downLeft = (1 - degree) * clamp01(v(.browDownLeft) / o.browDownMax)
         let downRight = (1 - degree) * clamp01(v(.browDownRight) / o.browDownMax)
-        let downPair: (PoseParameter, PoseParameter)
-        switch o.eyebrowDownMode {
-        case .troubled: downPair = (.eyebrowTroubledLeft, .eyebrowTroubledRight)
-        case .angry: downPair = (.eyebrowAngryLeft, .eyebrowAngryRight)
-        case .lowered: downPair = (.eyebrowLoweredLeft, .eyebrowLoweredRight)
-        case .serious: downPair = (.eyebrowSeriousLeft, .eyebrowSeriousRight)
-        }
+        let downPair = o.eyebrowDownMode.parameters
         set(downPair.0, downLeft)
         set(downPair.1, downRight)
         set(.eyebrowHappyLeft, clamp01(smile) * degree)

@@ -28,13 +28,7 @@ extension FaceCaptureConverter {
         set(.browInnerUp, inner)
         set(.browOuterUpLeft, raisedL - inner)
         set(.browOuterUpRight, raisedR - inner)
-        let downPair: (PoseParameter, PoseParameter)
-        switch o.eyebrowDownMode {
-        case .troubled: downPair = (.eyebrowTroubledLeft, .eyebrowTroubledRight)
-        case .angry: downPair = (.eyebrowAngryLeft, .eyebrowAngryRight)
-        case .lowered: downPair = (.eyebrowLoweredLeft, .eyebrowLoweredRight)
-        case .serious: downPair = (.eyebrowSeriousLeft, .eyebrowSeriousRight)
-        }
+        let downPair = o.eyebrowDownMode.parameters
         if degree < 1 {
             set(.browDownLeft, p(downPair.0) / (1 - degree) * o.browDownMax)
             set(.browDownRight, p(downPair.1) / (1 - degree) * o.browDownMax)

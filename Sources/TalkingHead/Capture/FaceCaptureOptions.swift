@@ -140,3 +140,15 @@ public struct FaceCaptureOptions: Codable, Sendable, Equatable {
         if !(0...120).contains(breathingRate) { throw bad("breathingRate", "must be within 0...120 breaths per minute, got \(breathingRate)") }
     }
 }
+
+extension FaceCaptureOptions.EyebrowDownMode {
+    /// The pose parameters (left, right) that eyebrows pulled down move in this mode.
+    var parameters: (PoseParameter, PoseParameter) {
+        switch self {
+        case .troubled: return (.eyebrowTroubledLeft, .eyebrowTroubledRight)
+        case .angry: return (.eyebrowAngryLeft, .eyebrowAngryRight)
+        case .lowered: return (.eyebrowLoweredLeft, .eyebrowLoweredRight)
+        case .serious: return (.eyebrowSeriousLeft, .eyebrowSeriousRight)
+        }
+    }
+}

@@ -1,11 +1,7 @@
 /// A full convolution (`torch.nn.Conv2d`, groups = 1) with optional bias and activation.
 /// Checkpoint keys: `<key>.weight` [cout, cin, k, k], `<key>.bias` [cout] when `bias`.
 struct Conv2d {
-    let cin: Int
-    let cout: Int
-    let kernel: Int
-    let stride: Int
-    let padding: Int
+    let cin, cout, kernel, stride, padding: Int
     let weight: Tensor
     let bias: Tensor?
     let activation: Activation
@@ -32,7 +28,7 @@ struct Conv2d {
     static func regrouped(_ weight: Tensor, cin: Int, cout: Int, kernel: Int, stride: Int, padding: Int,
                           context: KernelContext) -> HeadWeights? {
         guard context.conv2dAppliesNorm(cout: cout, kernel: kernel, stride: stride, padding: padding) else { return nil }
-        return HeadWeights(weight.data, cin: cin, cout: cout, kernel: kernel, context: context)
+        return HeadWeights.regrouped(weight, cin: cin, cout: cout, kernel: kernel, context: context)
     }
 
     /// A convolution from given tensors (used to stack heads).
@@ -57,11 +53,10 @@ struct Conv2d {
         let wo = convOutputSize(x.width, kernel: kernel, stride: stride, padding: padding)
         let y = context.tensor(uninitializedChannels: cout, height: ho, width: wo)
         Profile.measure(.im2col, "\(cin)->\(cout) k\(kernel) @\(ho)x\(wo)", flops: Double(2 * cin * cout * kernel * kernel * ho * wo)) {
-            context.conv2d(input: x.data, cin: cin, height: x.height, width: x.width, weight: weight.data, cout: cout,
-                   kernel: kernel, stride: stride, padding: padding, bias: bias?.data, output: y.data,
-                   norm: applies ? input.norm : nil, heads: heads)
+            context.conv2d(x, weight: weight, bias: bias, cout: cout, kernel: kernel, stride: stride, padding: padding,
+                           into: y, norm: applies ? input.norm : nil, heads: heads)
         }
-        Profile.measure(.elementwise) { context.activate(y.data, count: y.count, activation) }
+        Profile.measure(.elementwise) { context.activate(y, activation) }
         return y
     }
 }
@@ -82,14 +77,9 @@ struct ConvHeads {
         self.heads = heads
         let cout = heads.reduce(0) { $0 + $1.cout }
         let perOutput = first.cin * first.kernel * first.kernel
-        let weight = Tensor(uninitializedChannels: 1, height: 1, width: cout * perOutput)
-        let bias = Tensor(channels: 1, height: 1, width: cout)
-        var o = 0
-        for h in heads {
-            (weight.data + o * perOutput).update(from: h.weight.data, count: h.cout * perOutput)
-            if let b = h.bias { (bias.data + o).update(from: b.data, count: h.cout) }
-            o += h.cout
-        }
+        let weight = Tensor(stacking: heads.map(\.weight))
+        precondition(weight.count == cout * perOutput)
+        let bias = Tensor(stacking: heads.map { $0.bias ?? Tensor(channels: 1, height: 1, width: $0.cout) })
         stacked = Conv2d(cin: first.cin, cout: cout, kernel: first.kernel, stride: first.stride,
                          padding: first.padding, weight: weight,
                          bias: heads.contains { $0.bias != nil } ? bias : nil, activation: .identity, context: first.context)
@@ -106,8 +96,21 @@ struct ConvHeads {
         return heads.map { h in
             let part = y.channels(start..<start + h.cout)
             start += h.cout
-            Profile.measure(.elementwise) { h.context.activate(part.data, count: part.count, h.activation) }
+            Profile.measure(.elementwise) { h.context.activate(part, h.activation) }
             return part
         }
+    }
+}
+
+extension ConvHeads {
+    /// A head: checkpoint key (where its weight and bias are), outputs, bias, activation.
+    typealias Head = (key: String, outputs: Int, bias: Bool, activation: Activation)
+
+    /// `kernel` x `kernel` heads ('same' padding) over a `cin`-channel feature, stacked.
+    init(_ store: WeightStore, cin: Int, kernel: Int, _ heads: [Head]) throws {
+        self.init(try heads.map {
+            try Conv2d(store, $0.key, cin: cin, cout: $0.outputs, kernel: kernel, padding: kernel / 2, bias: $0.bias,
+                       activation: $0.activation)
+        })
     }
 }

@@ -11,8 +11,7 @@ struct SeparableConv {
         case transposed
     }
 
-    let cin: Int
-    let cout: Int
+    let cin, cout: Int
     let kind: Kind
     let depthwise: Tensor
     let pointwise: PointwiseWeights
@@ -39,85 +38,58 @@ struct SeparableConv {
     /// editor's decoder blocks), or of nearest2x(low) alone when `full` is nil (the rotator's),
     /// each with its deferred norm applied as it is read.
     /// low [c1, h/2, w/2], full [c2, h, w], c1 + c2 = cin -> [cout, h, w]. Depthwise stride-1
-    /// kinds only. `statistics`, when given, receives the output's per-channel mean and variance
+    /// kinds only. The statistics, when gathered, are the output's per-channel mean and variance
     /// (2 x cout, see `separableConv2d`).
     func callAsFunction(upsampling low: DeferredTensor, concatenatedWith full: DeferredTensor?,
-                        statistics: UnsafeMutablePointer<Double>? = nil) -> Tensor {
-        guard case .depthwise(let k, 1, let p) = kind else { preconditionFailure("upsampling concat needs a stride-1 depthwise conv") }
+                        gatheringStatistics: Bool = false) -> (output: Tensor, statistics: [Double]?) {
+        guard case .depthwise(_, 1, _) = kind else { preconditionFailure("upsampling concat needs a stride-1 depthwise conv") }
         let (h, w) = (2 * low.height, 2 * low.width)
         precondition(low.channels + (full?.channels ?? 0) == cin && (full == nil || (full!.height == h && full!.width == w)),
                      "SeparableConv: upsampling concat of \(low.channels)x\(low.height)x\(low.width) and \(String(describing: full.map { [$0.channels, $0.height, $0.width] }))")
-        var sources = [ChannelSource(data: low.raw.data, channels: low.channels, upsampled: true, norm: low.norm)]
-        if let full {
-            sources.append(ChannelSource(data: full.raw.data, channels: full.channels, upsampled: false, norm: full.norm))
-        }
-        let y = context.tensor(uninitializedChannels: cout, height: convOutputSize(h, kernel: k, stride: 1, padding: p),
-                       width: convOutputSize(w, kernel: k, stride: 1, padding: p))
-        Profile.measure(.separable, "up \(cin)->\(cout) k\(k) @\(y.height)x\(y.width)",
-                        flops: Double(2 * (cin * cout + k * k * cin) * y.plane)) {
-            context.separableConv2d(sources: sources, height: h, width: w, depthwise: depthwise.data, kernel: k, stride: 1, padding: p,
-                            pointwise: pointwise, cout: cout, bias: bias?.data, output: y.data,
-                            statistics: statistics)
-        }
-        return y
+        var inputs = [SeparableInput(tensor: low.raw, upsampled: true, norm: low.norm)]
+        if let full { inputs.append(SeparableInput(tensor: full.raw, upsampled: false, norm: full.norm)) }
+        return convolved(inputs, height: h, width: w, detail: "up ", gatheringStatistics: gatheringStatistics)
     }
 
-    /// x [cin, h, w] -> [cout, ho, wo]. `statistics`, when given, receives the output's
-    /// per-channel mean and variance (2 x cout, see `separableConv2d`). A deferred norm of `x`
-    /// is applied as its rows are read.
-    func callAsFunction(_ input: DeferredTensor, statistics: UnsafeMutablePointer<Double>? = nil) -> Tensor {
+    /// x [cin, h, w] -> [cout, ho, wo], a deferred norm of `x` applied as its rows are read. The
+    /// statistics, when gathered, are the output's per-channel mean and variance (2 x cout).
+    func callAsFunction(_ input: DeferredTensor, gatheringStatistics: Bool = false) -> (output: Tensor, statistics: [Double]?) {
         precondition(input.channels == cin, "SeparableConv: \(input.channels) input channels, expected \(cin)")
-        switch kind {
-        case .depthwise:
-            let x = input.raw
-            return withExtendedLifetime(x) {
-                convolved([ChannelSource(data: x.data, channels: cin, upsampled: false, norm: input.norm)],
-                          height: x.height, width: x.width, statistics: statistics)
-            }
-        case .transposed:
-            // Fused and banded like the depthwise kinds (see `separableConv2d`).
-            let x = input.raw
-            let y = context.tensor(uninitializedChannels: cout, height: 2 * x.height, width: 2 * x.width)
-            Profile.measure(.separable, "\(cin)->\(cout) transposed @\(y.height)x\(y.width)",
-                            flops: Double(2 * (cin * cout + 4 * cin) * y.plane)) {
-                context.separableConv2d(sources: [ChannelSource(data: x.data, channels: cin, upsampled: false, norm: input.norm)],
-                                height: x.height, width: x.width, depthwise: depthwise.data, kernel: 4, stride: 2,
-                                padding: 1, transposed: true, pointwise: pointwise, cout: cout, bias: bias?.data,
-                                output: y.data, statistics: statistics)
-            }
-            return y
-        }
+        return convolved([SeparableInput(tensor: input.raw, upsampled: false, norm: input.norm)],
+                         height: input.height, width: input.width, gatheringStatistics: gatheringStatistics)
     }
-}
 
-extension SeparableConv {
     /// The convolution of cat(parts) (each [c_i, h, w], sum of c_i = cin) read in place: the
     /// concatenation is not built (the first blocks of the editor and the rotator, whose input
     /// is images, a grid and the pose broadcast to planes). Depthwise kinds only.
-    func callAsFunction(concatenating parts: [Tensor], statistics: UnsafeMutablePointer<Double>? = nil) -> Tensor {
+    func callAsFunction(concatenating parts: [Tensor], gatheringStatistics: Bool = false) -> (output: Tensor, statistics: [Double]?) {
         let (h, w) = (parts[0].height, parts[0].width)
         precondition(parts.allSatisfy { $0.height == h && $0.width == w } && parts.reduce(0) { $0 + $1.channels } == cin,
                      "SeparableConv: concatenation of \(parts.map { [$0.channels, $0.height, $0.width] }), expected \(cin) channels")
-        return withExtendedLifetime(parts) {
-            convolved(parts.map { ChannelSource(data: $0.data, channels: $0.channels, upsampled: false) },
-                      height: h, width: w, statistics: statistics)
-        }
+        return convolved(parts.map { SeparableInput(tensor: $0, upsampled: false) }, height: h, width: w,
+                         gatheringStatistics: gatheringStatistics)
     }
 
-    /// The depthwise kinds on full-size sources: fused and banded, the depthwise result exists
-    /// only a band of rows at a time.
-    fileprivate func convolved(_ sources: [ChannelSource], height h: Int, width w: Int,
-                               statistics: UnsafeMutablePointer<Double>?) -> Tensor {
-        guard case .depthwise(let k, let s, let p) = kind else { preconditionFailure("SeparableConv: not a depthwise kind") }
-        let y = context.tensor(uninitializedChannels: cout, height: convOutputSize(h, kernel: k, stride: s, padding: p),
-                       width: convOutputSize(w, kernel: k, stride: s, padding: p))
-        Profile.measure(.separable, "\(cin)->\(cout) k\(k) s\(s) @\(y.height)x\(y.width)",
-                        flops: Double(2 * (cin * cout + k * k * cin) * y.plane)) {
-            context.separableConv2d(sources: sources, height: h, width: w, depthwise: depthwise.data, kernel: k, stride: s,
-                            padding: p, pointwise: pointwise, cout: cout, bias: bias?.data, output: y.data,
-                            statistics: statistics)
+    /// Fused and banded: the depthwise result exists only a band of rows at a time (see
+    /// `separableConv2d`); the transposed kind likewise.
+    private func convolved(_ inputs: [SeparableInput], height h: Int, width w: Int, detail: String = "",
+                           gatheringStatistics: Bool) -> (output: Tensor, statistics: [Double]?) {
+        let (k, s, p, transposed): (Int, Int, Int, Bool)
+        switch kind {
+        case .depthwise(let kernel, let stride, let padding): (k, s, p, transposed) = (kernel, stride, padding, false)
+        case .transposed: (k, s, p, transposed) = (4, 2, 1, true)
         }
-        return y
+        let (ho, wo) = transposed ? (2 * h, 2 * w)
+            : (convOutputSize(h, kernel: k, stride: s, padding: p), convOutputSize(w, kernel: k, stride: s, padding: p))
+        let y = context.tensor(uninitializedChannels: cout, height: ho, width: wo)
+        var statistics: [Double]?
+        Profile.measure(.separable, "\(detail)\(cin)->\(cout) \(transposed ? "transposed" : "k\(k) s\(s)") @\(ho)x\(wo)",
+                        flops: Double(2 * (cin * cout + (transposed ? 4 : k * k) * cin) * y.plane)) {
+            statistics = context.separableConv2d(inputs, height: h, width: w, depthwise: depthwise, kernel: k, stride: s,
+                                                 padding: p, transposed: transposed, pointwise: pointwise, bias: bias,
+                                                 into: y, gatheringStatistics: gatheringStatistics)
+        }
+        return (y, statistics)
     }
 }
 
@@ -160,19 +132,15 @@ struct SeparableConvBlock {
 
     /// The block on cat(parts), read in place (see `SeparableConv`); its norm is left deferred.
     func callAsFunction(concatenating parts: [Tensor]) -> DeferredTensor {
-        var statistics = [Double](repeating: 0, count: 2 * conv.cout)
-        let y = statistics.withUnsafeMutableBufferPointer { conv(concatenating: parts, statistics: $0.baseAddress) }
-        return norm.deferred(y, statistics: statistics)
+        let (y, statistics) = conv(concatenating: parts, gatheringStatistics: true)
+        return norm.deferred(y, statistics: statistics!)
     }
 
     /// The block on cat([nearest2x(low), full]) (or nearest2x(low) alone when `full` is nil),
     /// built by neither (see `SeparableConv`); its norm is left deferred.
     func callAsFunction(upsampling low: DeferredTensor, concatenatedWith full: DeferredTensor? = nil) -> DeferredTensor {
-        var statistics = [Double](repeating: 0, count: 2 * conv.cout)
-        let y = statistics.withUnsafeMutableBufferPointer {
-            conv(upsampling: low, concatenatedWith: full, statistics: $0.baseAddress)
-        }
-        return norm.deferred(y, statistics: statistics)
+        let (y, statistics) = conv(upsampling: low, concatenatedWith: full, gatheringStatistics: true)
+        return norm.deferred(y, statistics: statistics!)
     }
 }
 
@@ -208,7 +176,6 @@ struct ResnetBlockSeparable {
 /// norm(conv(x)), the norm's statistics gathered by the convolution while its output is in
 /// cache, the norm itself left deferred to the consumer.
 func convolvedAndNormalised(_ conv: SeparableConv, _ norm: InstanceNorm2d, _ x: DeferredTensor) -> DeferredTensor {
-    var statistics = [Double](repeating: 0, count: 2 * conv.cout)
-    let y = statistics.withUnsafeMutableBufferPointer { conv(x, statistics: $0.baseAddress) }
-    return norm.deferred(y, statistics: statistics)
+    let (y, statistics) = conv(x, gatheringStatistics: true)
+    return norm.deferred(y, statistics: statistics!)
 }

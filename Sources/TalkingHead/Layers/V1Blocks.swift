@@ -11,8 +11,7 @@ struct ConvNormReLUBlock {
     enum Kind: Equatable { case conv7, downsample, upsample }
 
     let kind: Kind
-    let cin: Int
-    let cout: Int
+    let cin, cout: Int
     let weight: Tensor
     let norm: InstanceNorm2d
     /// The kernels' vector level, threads, buffers and tuning (from the weights' store).
@@ -41,17 +40,15 @@ struct ConvNormReLUBlock {
             y = context.tensor(uninitializedChannels: cout, height: convOutputSize(x.height, kernel: k, stride: s, padding: p),
                        width: convOutputSize(x.width, kernel: k, stride: s, padding: p))
             Profile.measure(.im2col) {
-                context.conv2d(input: x.data, cin: cin, height: x.height, width: x.width, weight: weight.data, cout: cout,
-                       kernel: k, stride: s, padding: p, bias: nil, output: y.data)
+                context.conv2d(x, weight: weight, bias: nil, cout: cout, kernel: k, stride: s, padding: p, into: y)
             }
         case .upsample:
             y = context.tensor(uninitializedChannels: cout, height: 2 * x.height, width: 2 * x.width)
             Profile.measure(.transposedFull) {
-                context.convTranspose2d(input: x.data, cin: cin, height: x.height, width: x.width, weight: weight.data,
-                                cout: cout, kernel: 4, stride: 2, padding: 1, output: y.data)
+                context.convTranspose2d(x, weight: weight, kernel: 4, stride: 2, padding: 1, into: y)
             }
         }
-        withExtendedLifetime(x) { norm(y) }
+        norm(y)
         return y
     }
 }
@@ -82,9 +79,7 @@ struct ResNetBlock {
         norm1(a)
         let b = conv2(a)
         norm2(b)
-        Profile.measure(.elementwise) {
-            withExtendedLifetime(x) { context.addInPlace(b.data, x.data, count: b.count) }
-        }
+        Profile.measure(.elementwise) { context.add(x, into: b) }
         return b
     }
 }

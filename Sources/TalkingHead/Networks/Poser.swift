@@ -65,11 +65,6 @@ struct Poser {
 
     /// Bilinear resize (align_corners=False) to size x size.
     func resized(_ x: Tensor, to size: Int) -> Tensor {
-        let y = context.tensor(uninitializedChannels: x.channels, height: size, width: size)
-        Profile.measure(.resize) {
-            context.resizeBilinear(input: x.data, channels: x.channels, height: x.height, width: x.width,
-                           output: y.data, outHeight: size, outWidth: size)
-        }
-        return y
+        Profile.measure(.resize) { context.resizedBilinear(x, to: size) }
     }
 }

@@ -14,6 +14,16 @@ extension Tensor {
         return out
     }
 
+    /// The values of `parts` one after another, as a [1, 1, total] tensor (stacked weights).
+    convenience init(stacking parts: [Tensor]) {
+        self.init(uninitializedChannels: 1, height: 1, width: parts.reduce(0) { $0 + $1.count })
+        var offset = 0
+        for p in parts {
+            (data + offset).update(from: p.data, count: p.count)
+            offset += p.count
+        }
+    }
+
     /// The rows `top..<top+height`, columns `left..<left+width` of every channel,
     /// as `x[:, :, top:top+height, left:left+width].clone()`.
     func crop(top: Int, left: Int, height h: Int, width w: Int) -> Tensor {
@@ -37,7 +47,6 @@ extension Tensor {
             }
         }
     }
-
 
     /// The channels `range` as a new tensor, as `x[:, range]`.
     func channels(_ range: Range<Int>) -> Tensor {

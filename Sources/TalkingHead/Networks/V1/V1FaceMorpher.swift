@@ -8,35 +8,22 @@
 struct V1FaceMorpher {
     /// Upstream output order.
     struct Output {
-        var outputImage: Tensor  // 0
-        var alphaMask: Tensor    // 1
-        var colorChange: Tensor  // 2
+        var outputImage, alphaMask, colorChange: Tensor
         var all: [Tensor] { [outputImage, alphaMask, colorChange] }
     }
 
     let body: V1EncoderDecoder
-    /// color_change, alpha_mask, stacked.
-    let heads: ConvHeads
-    let imageChannels: Int
-    let poseSize: Int
-
-    /// The kernels\' vector level, threads, buffers and tuning (from the store).
-    let context: KernelContext
+    /// color_change, alpha_mask.
+    let heads: V1Heads
+    var imageChannels: Int { heads.imageChannels }
+    var poseSize: Int { heads.poseSize }
+    var context: KernelContext { heads.context }
 
     init(_ store: WeightStore) throws {
-        context = store.context
         body = try V1EncoderDecoder(store, "main_body.module_list")
-        imageChannels = try v1FirstConvolution(store, "color_change.0.weight")[0]
-        poseSize = body.inputChannels - imageChannels
-        guard poseSize >= 0 else {
-            throw TalkingHeadError.invalidWeights(
-                path: store.path, key: "main_body.module_list.0.0.weight",
-                reason: "\(body.inputChannels) input channels, fewer than the \(imageChannels) image channels of color_change")
-        }
-        let c = body.outputChannels
-        heads = ConvHeads([
-            try Conv2d(store, "color_change.0", cin: c, cout: imageChannels, kernel: 7, padding: 3, bias: false, activation: .tanh),
-            try Conv2d(store, "alpha_mask.0", cin: c, cout: imageChannels, kernel: 7, padding: 3, bias: false, activation: .sigmoid),
+        heads = try V1Heads(store, body: (body.inputChannels, body.outputChannels, "main_body.module_list.0.0.weight"), images: 1, [
+            ("color_change.0", nil, .tanh),
+            ("alpha_mask.0", nil, .sigmoid),
         ])
         try store.finish()
     }
@@ -47,12 +34,8 @@ struct V1FaceMorpher {
         let x = Tensor.concat([image, context.broadcast(pose, height: image.height, width: image.width)])
         let out = heads(body(x))
         let (color, alpha) = (out[0], out[1])
-        let output = context.tensor(uninitializedChannels: imageChannels, height: image.height, width: image.width)
-        Profile.measure(.elementwise) {
-            // applyColorChange computes first * alpha + second * (1 - alpha).
-            context.applyColorChange(alpha: alpha.data, alphaChannels: imageChannels, colorChange: image.data, image: color.data,
-                             channels: imageChannels, plane: image.plane, output: output.data)
-        }
+        // applyColorChange computes first * alpha + second * (1 - alpha).
+        let output = Profile.measure(.elementwise) { context.applyColorChange(alpha: alpha, colorChange: image, image: color) }
         return Output(outputImage: output, alphaMask: alpha, colorChange: color)
     }
 }

@@ -65,8 +65,8 @@ struct V1Poser {
     /// `image_size` from a face morpher's metadata, else `defaultImageSize`.
     static func imageSize(metadata: [String: String], path: String) throws -> Int {
         var text = metadata["image_size"]
-        if text == nil, let config = metadata["config"], let data = config.data(using: .utf8),
-           let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let size = object["image_size"] {
+        if text == nil, let config = metadata["config"],
+           let object = try? JSONSerialization.jsonObject(with: Data(config.utf8)) as? [String: Any], let size = object["image_size"] {
             text = "\(size)"
         }
         guard let text else { return defaultImageSize }

@@ -11,41 +11,23 @@ struct V1TwoAlgoFaceRotator {
     /// Upstream output order. `gridChange` and `grid` are planar [2, h, w] (x then y) here;
     /// upstream returns them as [h, w, 2].
     struct Output {
-        var colorChanged: Tensor  // 0
-        var resampled: Tensor     // 1
-        var colorChange: Tensor   // 2
-        var alphaMask: Tensor     // 3
-        var gridChange: Tensor    // 4
-        var grid: Tensor          // 5
+        var colorChanged, resampled, colorChange, alphaMask, gridChange, grid: Tensor
         var all: [Tensor] { [colorChanged, resampled, colorChange, alphaMask, gridChange, grid] }
     }
 
     let body: V1EncoderDecoder
-    /// pumarola_color_change, pumarola_alpha_mask, zhou_grid_change, stacked.
-    let heads: ConvHeads
-    let imageChannels: Int
-    let poseSize: Int
-
-    /// The kernels\' vector level, threads, buffers and tuning (from the store).
-    let context: KernelContext
+    /// pumarola_color_change, pumarola_alpha_mask, zhou_grid_change.
+    let heads: V1Heads
+    var imageChannels: Int { heads.imageChannels }
+    var poseSize: Int { heads.poseSize }
+    var context: KernelContext { heads.context }
 
     init(_ store: WeightStore) throws {
-        context = store.context
         body = try V1EncoderDecoder(store, "main_body.module_list")
-        imageChannels = try v1FirstConvolution(store, "pumarola_color_change.0.weight")[0]
-        poseSize = body.inputChannels - imageChannels
-        guard poseSize >= 0 else {
-            throw TalkingHeadError.invalidWeights(
-                path: store.path, key: "main_body.module_list.0.0.weight",
-                reason: "\(body.inputChannels) input channels, fewer than the \(imageChannels) image channels of pumarola_color_change")
-        }
-        let c = body.outputChannels
-        heads = ConvHeads([
-            try Conv2d(store, "pumarola_color_change.0", cin: c, cout: imageChannels, kernel: 7, padding: 3, bias: false,
-                       activation: .tanh),
-            try Conv2d(store, "pumarola_alpha_mask.0", cin: c, cout: imageChannels, kernel: 7, padding: 3, bias: false,
-                       activation: .sigmoid),
-            try Conv2d(store, "zhou_grid_change", cin: c, cout: 2, kernel: 7, padding: 3, bias: false),
+        heads = try V1Heads(store, body: (body.inputChannels, body.outputChannels, "main_body.module_list.0.0.weight"), images: 1, [
+            ("pumarola_color_change.0", nil, .tanh),
+            ("pumarola_alpha_mask.0", nil, .sigmoid),
+            ("zhou_grid_change", 2, .identity),
         ])
         try store.finish()
     }
@@ -53,31 +35,14 @@ struct V1TwoAlgoFaceRotator {
     /// image [imageChannels, h, w], pose [poseSize]
     func callAsFunction<P: Collection>(_ image: Tensor, pose: P) -> Output where P.Element == Float {
         precondition(image.channels == imageChannels && pose.count == poseSize, "V1TwoAlgoFaceRotator: input shape")
-        let (c, h, w) = (imageChannels, image.height, image.width)
-        let x = Tensor.concat([image, context.broadcast(pose, height: h, width: w)])
+        let x = Tensor.concat([image, context.broadcast(pose, height: image.height, width: image.width)])
         let out = heads(body(x))
         let (colorChange, alpha, gridChange) = (out[0], out[1], out[2])
-        let colorChanged = context.tensor(uninitializedChannels: c, height: h, width: w)
-        Profile.measure(.elementwise) {
-            // applyColorChange computes first * alpha + second * (1 - alpha).
-            context.applyColorChange(alpha: alpha.data, alphaChannels: c, colorChange: image.data, image: colorChange.data,
-                             channels: c, plane: image.plane, output: colorChanged.data)
-        }
-        let resampled = context.tensor(uninitializedChannels: c, height: h, width: w)
-        Profile.measure(.gridSample) {
-            context.applyGridChange(image: image.data, channels: c, height: h, width: w, gridChange: gridChange.data,
-                            alignCorners: true, output: resampled.data)
-        }
+        // applyColorChange computes first * alpha + second * (1 - alpha).
+        let colorChanged = Profile.measure(.elementwise) { context.applyColorChange(alpha: alpha, colorChange: image, image: colorChange) }
+        let resampled = Profile.measure(.gridSample) { context.applyGridChange(image, gridChange: gridChange, alignCorners: true) }
         // The grid itself (upstream output 5): identity affine_grid (align_corners=True) + change.
-        let grid = context.tensor(uninitializedChannels: 2, height: h, width: w)
-        let bx = identityGridCoordinates(w, alignCorners: true)
-        let by = identityGridCoordinates(h, alignCorners: true)
-        for y in 0..<h {
-            for x in 0..<w {
-                grid.data[y * w + x] = bx[x] + gridChange.data[y * w + x]
-                grid.data[h * w + y * w + x] = by[y] + gridChange.data[h * w + y * w + x]
-            }
-        }
+        let grid = context.identityGrid(plus: gridChange, alignCorners: true)
         return Output(colorChanged: colorChanged, resampled: resampled, colorChange: colorChange, alphaMask: alpha,
                       gridChange: gridChange, grid: grid)
     }
