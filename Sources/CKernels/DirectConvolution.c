@@ -8,7 +8,7 @@
 
 long th_conv_group(int level, long cout) {
     if (!th_kernel_runs(TH_KERNEL_CONV_ROWS, level) || cout <= 0) return 0;
-    if (level < 2) return TH_G;
+    if (th_level(level) < 2) return TH_G;
     // The group size that computes the fewest channels past cout (ties: the larger group).
     static const long sizes[] = {12, 10, 8, 6, 4, 2};
     long best = -1, group = TH_G;
@@ -136,7 +136,7 @@ int th_conv_rows(int level, int k, const float *padded, long cin, long chan_stri
 #if TH_X86
     for (long o0 = 0; o0 < cout; o0 += group) {
         const float *w_group = packed + o0 * cin * k * k;
-        if (level >= 2) {
+        if (th_level(level) >= 2) {
             if (group == 12) conv_rows_avx512_12(k, padded, cin, chan_stride, row_stride, w_group, bias, o0, cout, rows, wo, out, out_plane);
             else if (group == 10) conv_rows_avx512_10(k, padded, cin, chan_stride, row_stride, w_group, bias, o0, cout, rows, wo, out, out_plane);
             else if (group == 8) conv_rows_avx512_8(k, padded, cin, chan_stride, row_stride, w_group, bias, o0, cout, rows, wo, out, out_plane);

@@ -4,16 +4,28 @@
 
 #include "CKernels.h"
 
+// `level` capped by what the CPU has (th_vector_level): which loop an entry point runs.
+static inline int th_level(int level) { int cpu = th_vector_level(); return level < cpu ? level : cpu; }
+
 // The vector loops exist only for x86-64 (target attributes); elsewhere every entry point declines.
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #define TH_X86 1
 #include <immintrin.h>
 
-// Rows of dst = act(src * scale + shift) (+ residual), as th_scale_shift (Normalisation.c);
-// also the deferred-norm copy of th_depthwise_band (Depthwise.c).
+// The mask of maskload / maskstore for the first n (0 ... 8) lanes.
+__attribute__((target("avx2")))
+static inline __m256i tail_mask_avx2(long n) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+// Rows of dst = act(src * scale + shift) (+ residual), as th_scale_shift (Normalisation.c) at
+// each level; also the deferred-norm copy of th_depthwise_band (Depthwise.c).
 __attribute__((target("avx512f")))
 void th_scale_shift_avx512(const float *src, long src_stride, float *dst, long dst_stride, long rows, long n,
                            float scale, float shift, int act, float slope, const float *residual);
+__attribute__((target("avx2,fma")))
+void th_scale_shift_avx2(const float *src, long src_stride, float *dst, long dst_stride, long rows, long n,
+                         float scale, float shift, int act, float slope, const float *residual);
 #else
 #define TH_X86 0
 #endif

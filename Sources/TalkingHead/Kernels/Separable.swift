@@ -113,7 +113,7 @@ extension KernelContext {
                     }
                 }
                 for src in sources where !transposed {
-                    // A full-size source: all its channels in one C call (AVX-512).
+                    // A full-size source: all its channels in one C call (AVX2, AVX-512).
                     let code = src.norm?.activation.scaleShiftCode ?? (act: 0, slope: 0)
                     if !src.upsampled && (src.norm == nil || code.act >= 0),
                        th_depthwise_band(cLevel, src.data, h * w, src.channels, h, w, k, s, p, depthwise + ch * k * k,
