@@ -58,12 +58,6 @@ static void NAME(const float *padded, long row_stride, long s, const float *w,  
         }                                                                                              \
     }                                                                                                  \
 }
-#define TH_MASK16(n) ((n) >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n)) - 1))
-#define TH_LOAD16(m, p) _mm512_maskz_loadu_ps(m, p)
-#define TH_STORE16(p, m, v) _mm512_mask_storeu_ps(p, m, v)
-#define TH_MASK8(n) tail_mask_avx2((n) >= 8 ? 8 : (n))
-#define TH_LOAD8(m, p) _mm256_maskload_ps(p, m)
-#define TH_STORE8(p, m, v) _mm256_maskstore_ps(p, m, v)
 TH_DEPTHWISE_ROWS(depthwise_rows_avx512, "avx512f", 512, 16, __mmask16, TH_MASK16, TH_LOAD16, TH_STORE16)
 TH_DEPTHWISE_ROWS(depthwise_rows_avx2, "avx2,fma", 256, 8, __m256i, TH_MASK8, TH_LOAD8, TH_STORE8)
 

@@ -11,9 +11,9 @@ extension KernelsVsNaiveTests {
             (5, 7, 13, 11, 3, 1, 1, true), (3, 4, 17, 15, 7, 1, 3, false), (4, 6, 12, 10, 4, 2, 1, false),
             (4, 6, 13, 11, 4, 2, 1, true), (9, 6, 5, 3, 1, 1, 0, true), (1, 2, 1, 1, 3, 1, 1, true),
             (40, 3, 200, 200, 3, 1, 1, true),  // several im2col bands (direct 3x3: several row bands)
-            (32, 10, 37, 70, 3, 1, 1, true), (7, 17, 9, 33, 3, 1, 1, false),  // direct 3x3: groups of 10 / 6 (AVX-512), 8 (AVX2), x tails
-            (9, 4, 20, 19, 3, 1, 1, true), (5, 2, 11, 40, 3, 1, 1, false),  // direct 3x3: a group of 4 (AVX-512)
-            (6, 12, 15, 40, 3, 1, 1, true), (5, 8, 9, 20, 3, 1, 1, false),  // direct 3x3: a group of 12, of 8 (AVX-512)
+            (32, 10, 37, 70, 3, 1, 1, true), (7, 17, 9, 33, 3, 1, 1, false),  // direct 3x3: groups of 10 / 6 (AVX-512), 6 (AVX2), x tails
+            (9, 4, 20, 19, 3, 1, 1, true), (5, 2, 11, 40, 3, 1, 1, false),  // direct 3x3: a group of 4, of 2
+            (6, 12, 15, 40, 3, 1, 1, true), (5, 8, 9, 20, 3, 1, 1, false),  // direct 3x3: a group of 12, of 8 (AVX-512), 6, 4 (AVX2)
             // shifted taps (planes of 8192 or more outputs): many row bands, one band (split inside), 5x5 p1 (p < k/2), 4x4 s2 odd sizes, 6x6 s2 p2
             (17, 40, 150, 61, 7, 1, 3, true), (33, 35, 90, 91, 3, 1, 1, false), (16, 5, 99, 88, 5, 1, 1, true), (18, 33, 1, 9000, 3, 1, 1, true),
             (5, 36, 271, 67, 4, 2, 1, true), (4, 4, 210, 209, 6, 2, 2, false),

@@ -107,10 +107,11 @@ final class KernelsVsNaiveTests: XCTestCase {
     }
 
     /// The AVX2 loops of the separable convolutions (band and upsampled depthwise, deferred-norm
-    /// copies, the packed product) sum in the same order as the AVX-512 ones: the same bits at
-    /// both levels (only the moments, shifted by fewer values at AVX2, may differ). Needs a CPU
-    /// with AVX-512; the AVX2 loops' own check is against the naive twins (`testEveryVectorPath`).
-    func testAVX2SeparableGivesAVX512Bits() throws {
+    /// copies, the packed product) and of the heads sum in the same order as the AVX-512 ones:
+    /// the same bits at both levels (only the moments, shifted by fewer values at AVX2, may
+    /// differ). Needs a CPU with AVX-512; the AVX2 loops' own check is against the naive twins
+    /// (`testEveryVectorPath`).
+    func testAVX2GivesAVX512Bits() throws {
         try XCTSkipUnless(VectorLevel.detected == .avx512, "no AVX-512 on this CPU to compare with")
         defer { context.level = .detected }
         for (c1, c2, cout, h, w, k, s, p) in [(40, 0, 33, 23, 150, 3, 1, 1), (64, 0, 20, 20, 45, 4, 2, 1), (6, 0, 5, 17, 70, 7, 1, 3),
@@ -138,6 +139,21 @@ final class KernelsVsNaiveTests: XCTestCase {
             let differing = zip(outputs[0], outputs[1]).filter { $0.0.bitPattern != $0.1.bitPattern }.count
             print("separable \(c1)\(upsampled ? " up2x + \(c2)" : "")->\(cout) \(k)x\(k) s\(s) \(h)x\(w): \(differing) values differ AVX2 vs AVX-512")
             XCTAssertEqual(differing, 0, "separable \(c1)+\(c2)->\(cout) k\(k) s\(s): AVX2 and AVX-512 bits")
+        }
+        // The direct head convolutions (groups of 6, 4, 2 at AVX2; 10, 12, 2 at AVX-512), x tails.
+        for (cin, cout, h, w) in [(32, 10, 37, 70), (64, 2, 9, 40), (7, 12, 5, 33)] {
+            let x = random(cin * h * w), wt = random(cout * cin * 9), b = random(cout)
+            var outputs: [[Float]] = []
+            for level in [VectorLevel.avx2, .avx512] {
+                context.level = level
+                let out = Tensor(channels: cout, height: h, width: w)
+                alive.append(out)
+                context.conv2d(input: tensor(cin, h, w, x).data, cin: cin, height: h, width: w, weight: tensor(1, 1, wt.count, wt).data,
+                               cout: cout, kernel: 3, stride: 1, padding: 1, bias: tensor(1, 1, cout, b).data, output: out.data)
+                outputs.append(out.array)
+            }
+            let differing = zip(outputs[0], outputs[1]).filter { $0.0.bitPattern != $0.1.bitPattern }.count
+            XCTAssertEqual(differing, 0, "head conv \(cin)->\(cout) \(h)x\(w): AVX2 and AVX-512 bits")
         }
     }
 }
