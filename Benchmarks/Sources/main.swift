@@ -3,7 +3,8 @@
 //   --pipeline WEIGHTS [--image PNG] [--poses JSON | --count N] [--json OUT] [--by-layer] [--eager-norms]
 //                                      whole poses through the public API: JSON with time per pose,
 //                                      per network, per kernel kind (--by-layer: per call site and
-//                                      shape, on stderr); --eager-norms applies every norm at once
+//                                      shape, on stderr), with 1 thread the serial share of a pose
+//                                      (outside parallelFor); --eager-norms applies every norm at once
 //   --ab KNOB:V1,V2,... --weights W [--image PNG] [--count N]
 //                                      poses alternating between settings of a tuning knob in one
 //                                      process (band, bandspercore, pool, minputs, threads, level:
@@ -115,12 +116,14 @@ if let weights = option("--pipeline") {
     Profile.byDetail = args.contains("--by-layer")
     var perDetail: [String: [Double]] = [:]
     var detailFlops: [String: Double] = [:]
+    var serialShares: [Double] = []
     for p in poses {
         Profile.reset()
         let t = Date()
         let cpu = processCPUSeconds()
         _ = try head.pose(image: image, params: p)
         totals.append(Date().timeIntervalSince(t))
+        if head.context.workerCount == 1 { serialShares.append(1 - Profile.parallelSeconds / totals.last!) }
         cpuTotals.append(processCPUSeconds() - cpu)
         for (k, v) in Profile.snapshot() { perKind[k, default: []].append(v) }
         for (k, v) in Profile.detailSnapshot() { perDetail[k, default: []].append(v.seconds); detailFlops[k] = v.flops }
@@ -143,6 +146,8 @@ if let weights = option("--pipeline") {
         "threads": head.context.workerCount, "poses": poses.count, "load_seconds": loadSeconds,
         "first_pose_seconds": firstSeconds, "pose": summary(totals), "pose_seconds": totals, "pose_cpu_seconds": summary(cpuTotals), "networks": networks,
         "kernels": kernels, "peak_rss_mb": peakRSSMegabytes(),
+        // 1 thread only: the share of a pose outside parallelFor calls of 2 or more items.
+        "serial_share": serialShares.isEmpty ? [:] : summary(serialShares),
         "peak_live_activations_mb": Double(head.context.pool.statistics.peakLive) / 1048576,
         "idle_pool_mb": Double(head.context.pool.statistics.idle) / 1048576,
         "rss_anon_mb": procStatusMegabytes("RssAnon"), "rss_file_mb": procStatusMegabytes("RssFile"),
