@@ -77,4 +77,25 @@ extension KernelsVsNaiveTests {
             XCTAssertEqual(pointwise(random(3 * 31), rows: 3).tileRows, 0, "fewer than 32 inputs stay row-major for sgemm")
         }
     }
+
+    /// Weights packed at one level and used at another (a context whose level changed after
+    /// loading) take the sgemm path on the unpacked weights instead of a product that declines.
+    func testPointwiseWeightsPackedForAnotherLevel() throws {
+        try XCTSkipUnless(VectorLevel.detected == .avx512, "one vector level with a packed product on this CPU")
+        defer { context.level = .detected }
+        let (cin, cout, h, w) = (40, 7, 9, 31)
+        let x = random(cin * h * w), dw = random(cin * 9), pw = random(cout * cin)
+        let weights = pointwise(pw, rows: cout)
+        XCTAssertEqual(weights.tileRows, 8, "packed for AVX-512's 8-row tiles")
+        context.level = .avx2
+        let out = Tensor(channels: cout, height: h, width: w)
+        alive.append(out)
+        context.separableConv2d(input: tensor(cin, h, w, x).data, cin: cin, height: h, width: w,
+                                depthwise: tensor(1, 1, dw.count, dw).data, kernel: 3, stride: 1, padding: 1,
+                                pointwise: weights, cout: cout, bias: nil, output: out.data)
+        let mid = Naive.conv2d(Planes(c: cin, h: h, w: w, v: x.map(Double.init)), weight: dw.map(Double.init), cout: cin,
+                               k: 3, stride: 1, padding: 1, groups: cin, bias: nil)
+        check(out, Naive.conv2d(mid, weight: pw.map(Double.init), cout: cout, k: 1, stride: 1, padding: 0, groups: 1, bias: nil),
+              "separable with AVX-512-packed weights at AVX2")
+    }
 }
