@@ -2,6 +2,7 @@
 same thread count; prints JSON and a Markdown table for Benchmarks/RESULTS.md.
 
     .venv-ref/bin/python Benchmarks/side_by_side.py [--poses 20] [--threads 2] [--out bench-out]
+        [--max-vector-level avx2|avx512|portable]
 
 Run through Benchmarks/run_side_by_side.sh, which installs what this needs. Measures:
 - time per pose (median and spread; all 45 parameters random and different every pose; the
@@ -61,14 +62,26 @@ def run_child(cmd, env=None):
     return seconds, usage.ru_maxrss / 1024, out.decode()
 
 
-def machine():
-    cpu = "unknown"
+LEVELS = ["portable", "avx2", "avx512"]
+
+
+def cpu_info():
+    """The CPU's model name and the widest vector level TalkingHead's kernels have for it."""
+    fields = {}
     for line in open("/proc/cpuinfo"):
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    flags = open("/proc/cpuinfo").read()
-    isa = "AVX-512" if " avx512f" in flags else ("AVX2" if " avx2" in flags else "SSE")
+        if not line.strip():
+            break  # the first processor's fields
+        key, _, value = line.partition(":")
+        fields[key.strip()] = value.strip()
+    cpu = "%s (family %s model %s)" % (fields.get("model name", "unknown"), fields.get("cpu family", "?"), fields.get("model", "?"))
+    flags = " " + fields.get("flags", "") + " "
+    level = "avx512" if " avx512f" in flags else ("avx2" if " avx2" in flags and " fma" in flags else "portable")
+    return cpu, level
+
+
+def machine():
+    cpu, level = cpu_info()
+    isa = {"avx512": "AVX-512", "avx2": "AVX2", "portable": "SSE"}[level]
     mem = int(open("/proc/meminfo").readline().split()[1]) / 1024 / 1024
     return "%s (%s), %d cores, %.0f GB, %s" % (cpu, isa, os.cpu_count(), mem, platform.platform())
 
@@ -81,7 +94,13 @@ def main():
     ap.add_argument("--out", default=os.path.join(ROOT, "bench-out"))
     ap.add_argument("--no-onnx", action="store_true")
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--max-vector-level", choices=LEVELS,
+                    help="cap TalkingHead's vector loops (TALKING_HEAD_MAX_VECTOR_LEVEL), e.g. avx2 on an AVX-512 CPU")
     a = ap.parse_args()
+    cpu, cpu_level = cpu_info()
+    used = min(a.max_vector_level or cpu_level, cpu_level, key=LEVELS.index)
+    # TalkingHead's processes (benchmark and CLI) run at `used`; the reference is not capped.
+    level_env = dict(os.environ, TALKING_HEAD_MAX_VECTOR_LEVEL=used)
     os.makedirs(a.out, exist_ok=True)
     params = parameters()
     rng = random.Random(20261122)
@@ -89,10 +108,11 @@ def main():
     poses_json = os.path.join(a.out, "poses.json")
     json.dump({"names": [n for n, _, _ in params], "poses": poses}, open(poses_json, "w"))
     weights = os.path.join(ROOT, "Weights")
-    result = {"machine": machine(), "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+    result = {"machine": machine(), "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+              "cpu_model": cpu, "cpu_vector_level": cpu_level, "vector_level_used": used}
 
     def swift(threads, n=None):
-        env = dict(os.environ, TALKING_HEAD_THREADS=str(threads), OPENBLAS_NUM_THREADS="1")
+        env = dict(level_env, TALKING_HEAD_THREADS=str(threads), OPENBLAS_NUM_THREADS="1")
         path = os.path.join(a.out, "swift-%d.json" % threads)
         p = poses_json
         if n is not None:
@@ -141,12 +161,12 @@ def main():
             f.write(",".join("%.5f" % v for v in poses[k % len(poses)]) + "\n")
     for jobs in (1, 2):
         seconds, rss, _ = run_child([CLI, "animate", a.image, csv, "-o", os.path.join(a.out, "animate"),
-                                     "--weights", weights, "--quiet", "--jobs", str(jobs)])
+                                     "--weights", weights, "--quiet", "--jobs", str(jobs)], level_env)
         result["animate_100" if jobs == 1 else "animate_100_jobs_2"] = {"seconds": seconds, "fps": 100 / seconds, "peak_rss_mb": rss}
     starts = []
     for k in range(3):
         s, _, _ = run_child([CLI, "pose", a.image, "-o", os.path.join(a.out, "first.png"), "--weights", weights,
-                             "--set", "head_x=0.5", "--set", "mouth_aaa=%.1f" % (0.3 * k)])
+                             "--set", "head_x=0.5", "--set", "mouth_aaa=%.1f" % (0.3 * k)], level_env)
         starts.append(s)
     result["start_to_first_frame_seconds"] = sorted(starts)[1]
 
@@ -177,7 +197,10 @@ def pooled(rounds, part):
 def table(r, a):
     s, ref = r["swift"], r["reference"]
     med = s["pose"]["median"]
-    lines = ["Machine: %s. %s." % (r["machine"], r["date"]), "",
+    lines = ["Machine: %s. %s." % (r["machine"], r["date"]),
+             "CPU %s, vector level %s; TalkingHead ran at %s%s." % (
+                 r["cpu_model"], r["cpu_vector_level"], r["vector_level_used"],
+                 " (capped by --max-vector-level)" if r["vector_level_used"] != r["cpu_vector_level"] else ""), "",
              "| what (%d poses x %d rounds taken in turn, all 45 parameters random, %d threads) | median | min-max | vs TalkingHead |"
              % (a.poses, a.rounds, a.threads),
              "| --- | --- | --- | --- |"]

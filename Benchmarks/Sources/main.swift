@@ -3,10 +3,12 @@
 //   --pipeline WEIGHTS [--image PNG] [--poses JSON | --count N] [--json OUT] [--by-layer] [--eager-norms]
 //                                      whole poses through the public API: JSON with time per pose,
 //                                      per network, per kernel kind (--by-layer: per call site and
-//                                      shape, on stderr); --eager-norms applies every norm at once
+//                                      shape, on stderr), with 1 thread the serial share of a pose
+//                                      (outside parallelFor); --eager-norms applies every norm at once
 //   --ab KNOB:V1,V2,... --weights W [--image PNG] [--count N]
 //                                      poses alternating between settings of a tuning knob in one
-//                                      process (band, bandspercore, pool)
+//                                      process (band, bandspercore, pool, minputs, threads, level:
+//                                      0 portable, 1 avx2, 2 avx512)
 //   --layers [--shape CIN,COUT,SIZE,K,S,UP]
 //                                      separable layer shapes, OpenBLAS vs th_gemm_packed, interleaved
 //   --dw-cost [--only-small]           the depthwise stage of bottleneck-shaped separable layers
@@ -114,12 +116,14 @@ if let weights = option("--pipeline") {
     Profile.byDetail = args.contains("--by-layer")
     var perDetail: [String: [Double]] = [:]
     var detailFlops: [String: Double] = [:]
+    var serialShares: [Double] = []
     for p in poses {
         Profile.reset()
         let t = Date()
         let cpu = processCPUSeconds()
         _ = try head.pose(image: image, params: p)
         totals.append(Date().timeIntervalSince(t))
+        if head.context.workerCount == 1 { serialShares.append(1 - Profile.parallelSeconds / totals.last!) }
         cpuTotals.append(processCPUSeconds() - cpu)
         for (k, v) in Profile.snapshot() { perKind[k, default: []].append(v) }
         for (k, v) in Profile.detailSnapshot() { perDetail[k, default: []].append(v.seconds); detailFlops[k] = v.flops }
@@ -142,6 +146,8 @@ if let weights = option("--pipeline") {
         "threads": head.context.workerCount, "poses": poses.count, "load_seconds": loadSeconds,
         "first_pose_seconds": firstSeconds, "pose": summary(totals), "pose_seconds": totals, "pose_cpu_seconds": summary(cpuTotals), "networks": networks,
         "kernels": kernels, "peak_rss_mb": peakRSSMegabytes(),
+        // 1 thread only: the share of a pose outside parallelFor calls of 2 or more items.
+        "serial_share": serialShares.isEmpty ? [:] : summary(serialShares),
         "peak_live_activations_mb": Double(head.context.pool.statistics.peakLive) / 1048576,
         "idle_pool_mb": Double(head.context.pool.statistics.idle) / 1048576,
         "rss_anon_mb": procStatusMegabytes("RssAnon"), "rss_file_mb": procStatusMegabytes("RssFile"),
@@ -166,6 +172,9 @@ if let spec = option("--ab"), let weights = option("--weights") {
         case "band": configuration.tuning.separableBandFloats = v
         case "bandspercore": configuration.tuning.separableBandsPerCore = v
         case "pool": configuration.spinningPool = v != 0
+        case "minputs": configuration.tuning.packedProductMinimumInputs = v
+        case "threads": configuration.threads = v
+        case "level": configuration.maxVectorLevel = VectorLevel(rawValue: v) ?? .avx512
         default: fatalError("unknown knob \(parts[0])")
         }
         return try TalkingHead(weightsDirectory: URL(fileURLWithPath: weights), configuration: configuration)
@@ -198,7 +207,8 @@ if args.contains("--layers") {
     // (cin, cout, size, k, s, upsampledChannels)
     var shapes: [(Int, Int, Int, Int, Int, Int)] = [(16, 32, 512, 3, 1, 0), (32, 64, 512, 4, 2, 0), (96, 32, 512, 3, 1, 64), (192, 64, 256, 3, 1, 128),
         (384, 128, 128, 3, 1, 256), (128, 64, 256, 3, 1, 0), (256, 128, 128, 3, 1, 0), (64, 128, 256, 4, 2, 0), (256, 256, 64, 3, 1, 0), (512, 512, 32, 3, 1, 0), (512, 512, 16, 3, 1, 0)]
-    var context = KernelContext.standard
+    // The level and threads of the environment (TALKING_HEAD_MAX_VECTOR_LEVEL=avx2: the AVX2 loops).
+    var context = KernelContext(try TalkingHead.Configuration(environment: ProcessInfo.processInfo.environment))
     if let v = option("--bands-per-core").flatMap({ Int($0) }) { context.tuning.separableBandsPerCore = v }
     // --shape cin,cout,size,k,s,upsampled: that layer alone (for a profiler).
     if let v = option("--shape")?.split(separator: ",").compactMap({ Int($0) }), v.count == 6 {

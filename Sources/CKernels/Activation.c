@@ -3,35 +3,32 @@
 
 #if TH_X86
 // exp(x) for x <= 0 in [-87.3, 0] (Cephes expf: range reduction by ln 2, degree-6 polynomial,
-// relative error about 1e-7); below -87.3 the result is flushed to 0.
-#define TH_EXP_POLY(MUL, ADD, SET1, x, y)                                                               \
-    y = SET1(1.9875691500E-4f);                                                                     \
-    y = ADD(MUL(y, x), SET1(1.3981999507E-3f));                                                     \
-    y = ADD(MUL(y, x), SET1(8.3334519073E-3f));                                                     \
-    y = ADD(MUL(y, x), SET1(4.1665795894E-2f));                                                     \
-    y = ADD(MUL(y, x), SET1(1.6666665459E-1f));                                                     \
-    y = ADD(MUL(y, x), SET1(5.0000001201E-1f));                                                     \
-    y = ADD(ADD(MUL(MUL(y, x), x), x), SET1(1.0f));
+// relative error about 1e-7); below -87.3 the result is flushed to 0. This part declares
+// fx = round(x / ln 2) and y = exp(x - fx ln 2) in W-bit vectors (ROUND: the width's rounding
+// intrinsic); exp(x) is then y * 2^fx.
+#define TH_EXP_REDUCED(W, ROUND)                                                                        \
+    x = _mm##W##_max_ps(x, _mm##W##_set1_ps(-87.3f));                                                  \
+    __m##W fx = ROUND(_mm##W##_mul_ps(x, _mm##W##_set1_ps(1.44269504088896341f)),                      \
+                      _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);                                  \
+    x = _mm##W##_fnmadd_ps(fx, _mm##W##_set1_ps(0.693359375f), x);                                     \
+    x = _mm##W##_fnmadd_ps(fx, _mm##W##_set1_ps(-2.12194440e-4f), x);                                  \
+    __m##W y = _mm##W##_set1_ps(1.9875691500E-4f);                                                     \
+    y = _mm##W##_add_ps(_mm##W##_mul_ps(y, x), _mm##W##_set1_ps(1.3981999507E-3f));                    \
+    y = _mm##W##_add_ps(_mm##W##_mul_ps(y, x), _mm##W##_set1_ps(8.3334519073E-3f));                    \
+    y = _mm##W##_add_ps(_mm##W##_mul_ps(y, x), _mm##W##_set1_ps(4.1665795894E-2f));                    \
+    y = _mm##W##_add_ps(_mm##W##_mul_ps(y, x), _mm##W##_set1_ps(1.6666665459E-1f));                    \
+    y = _mm##W##_add_ps(_mm##W##_mul_ps(y, x), _mm##W##_set1_ps(5.0000001201E-1f));                    \
+    y = _mm##W##_add_ps(_mm##W##_add_ps(_mm##W##_mul_ps(_mm##W##_mul_ps(y, x), x), x), _mm##W##_set1_ps(1.0f));
 
 __attribute__((target("avx512f")))
 static inline __m512 exp_neg_avx512(__m512 x) {
-    x = _mm512_max_ps(x, _mm512_set1_ps(-87.3f));
-    __m512 fx = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    x = _mm512_fnmadd_ps(fx, _mm512_set1_ps(0.693359375f), x);
-    x = _mm512_fnmadd_ps(fx, _mm512_set1_ps(-2.12194440e-4f), x);
-    __m512 y;
-    TH_EXP_POLY(_mm512_mul_ps, _mm512_add_ps, _mm512_set1_ps, x, y)
+    TH_EXP_REDUCED(512, _mm512_roundscale_ps)
     return _mm512_scalef_ps(y, fx);
 }
 
 __attribute__((target("avx2,fma")))
 static inline __m256 exp_neg_avx2(__m256 x) {
-    x = _mm256_max_ps(x, _mm256_set1_ps(-87.3f));
-    __m256 fx = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(0.693359375f), x);
-    x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(-2.12194440e-4f), x);
-    __m256 y;
-    TH_EXP_POLY(_mm256_mul_ps, _mm256_add_ps, _mm256_set1_ps, x, y)
+    TH_EXP_REDUCED(256, _mm256_round_ps)
     // 2^fx for fx in [-126, 0]: the exponent field of fx + 127.
     __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(fx), _mm256_set1_epi32(127)), 23);
     return _mm256_mul_ps(y, _mm256_castsi256_ps(e));
@@ -93,7 +90,7 @@ static void activate_avx2(int kind, float *x, long n) {
 int th_activate(int level, int kind, float *x, long n) {
     if (!th_kernel_runs(TH_KERNEL_ACTIVATE, level)) return 0;
 #if TH_X86
-    if (level >= 2) activate_avx512(kind, x, n);
+    if (th_level(level) >= 2) activate_avx512(kind, x, n);
     else activate_avx2(kind, x, n);
     return 1;
 #else

@@ -19,17 +19,16 @@ int th_vector_level(void) {
 // The lowest level each kernel has a loop for (index: TH_KERNEL_*).
 static const int lowest_level[TH_KERNEL_COUNT] = {
     [TH_KERNEL_DEPTHWISE_ROWS] = 1,
-    [TH_KERNEL_DEPTHWISE_BAND] = 2,
-    [TH_KERNEL_DEPTHWISE_UP2] = 2,
+    [TH_KERNEL_DEPTHWISE_BAND] = 1,
+    [TH_KERNEL_DEPTHWISE_UP2] = 1,
     [TH_KERNEL_CONV_ROWS] = 1,
-    [TH_KERNEL_SCALE_SHIFT] = 2,
-    [TH_KERNEL_MOMENTS] = 2,
+    [TH_KERNEL_SCALE_SHIFT] = 1,
+    [TH_KERNEL_MOMENTS] = 1,
     [TH_KERNEL_ACTIVATE] = 1,
-    [TH_KERNEL_GEMM_PACKED] = 2,
+    [TH_KERNEL_GEMM_PACKED] = 1,
 };
 
 int th_kernel_runs(int kernel, int level) {
     if (kernel < 0 || kernel >= TH_KERNEL_COUNT) return 0;
-    int cpu = th_vector_level();
-    return (level < cpu ? level : cpu) >= lowest_level[kernel];
+    return th_level(level) >= lowest_level[kernel];
 }

@@ -42,7 +42,7 @@ enum Fixtures {
     }
 
     /// One shared, loaded pipeline for all tests (loading takes a fraction of a second, but
-    /// the networks hold 58 MB).
+    /// the networks hold 58 MB), configured by the environment (`Configuration(environment:)`).
     nonisolated(unsafe) private static var sharedHead: TalkingHead?
     private static let lock = NSLock()
 
@@ -52,8 +52,11 @@ enum Fixtures {
         if let sharedHead { return sharedHead }
         let dir = try require(weights.appendingPathComponent("editor.safetensors"), hint: "run `make weights`")
             .deletingLastPathComponent()
-        let head = try TalkingHead(weightsDirectory: dir)
+        // TALKING_HEAD_MAX_VECTOR_LEVEL=avx2 checks the AVX2 loops on an AVX-512 CPU (make test-fidelity-avx2).
+        let head = try TalkingHead(weightsDirectory: dir,
+                                   configuration: TalkingHead.Configuration(environment: ProcessInfo.processInfo.environment))
         sharedHead = head
+        print("fidelity fixtures at vector level \(head.context.level), \(head.context.workerCount) threads")
         return head
     }
 }

@@ -34,7 +34,7 @@ int th_depthwise_rows(int level, const float *padded, long row_stride, long s, c
 // (s = 1) or 2 * ((w + 2p + 1) / 2) + 16 (s = 2: each padded row split into its even and odd
 // columns, see th_depthwise_rows). All channels in one call (per-channel calls from Swift
 // cost more than the arithmetic on small planes).
-// AVX-512 only (elsewhere the caller runs th_depthwise_rows per channel).
+// AVX2 and AVX-512 (elsewhere the caller runs th_depthwise_rows per channel).
 int th_depthwise_band(int level, const float *src, long plane_stride, long channels, long h, long w, long k, long s,
                       long p, const float *weight, const float *scale, const float *shift, int act, float slope,
                       long oy0, long rows, float *scratch, long row_stride, float *out, long ldm);
@@ -64,7 +64,7 @@ void th_conv_pack(const float *weight, long cin, long cout, long kk, long group,
 // (+ residual[r * src_stride + i] when residual is not NULL), act 0 identity, 1 relu, 2 leaky
 // relu (slope), the product and sum fused (fma); src may be dst: an instance norm in place, or
 // applied while copying rows into a padded scratch (a deferred norm, see DeferredTensor).
-// Both AVX-512 only.
+// Both AVX2 and AVX-512 (the AVX2 moments shift by the mean of the first 8 values, not 16).
 int th_moments(int level, const float *p, long n, double *mean, double *variance);
 int th_scale_shift(int level, const float *src, long src_stride, float *dst, long dst_stride, long rows, long n,
                    float scale, float shift, int act, float slope, const float *residual);
@@ -78,22 +78,24 @@ int th_activate(int level, int kind, float *x, long n);
 // as 2x2 stencils with summed weights (4 taps an output instead of 9, no upsampled copy).
 // padded: low rows lr0, lr0 + 1, ... at row_stride floats, column x of a low row at index x + 1,
 // index 0 and lw + 1 zero, rows outside the low plane all zero, 16 readable floats past lw + 1.
-// lr0 = floor((oy0 - 1) / 2). AVX-512 only.
+// lr0 = floor((oy0 - 1) / 2). AVX2 and AVX-512.
 int th_depthwise_up2_rows(int level, const float *padded, long row_stride, long lr0, const float *w,
                           long oy0, long rows, long lw, float *out);
 
 // C[m, n] = A[m, k] * B[k, n] + bias (per row of C; 0 when NULL), C and B row-major with
-// leading dimensions ldc, ldb, A packed by th_pack_rows with mr = th_gemm_tile_rows(k): tiles of
-// mr rows x 64 (mr 6) or 48 (mr 8) columns of C accumulate over k in order, reading B where it
+// leading dimensions ldc, ldb, A packed by th_pack_rows with mr = th_gemm_tile_rows(level, k): tiles of
+// mr rows x 64 (mr 6) or 48 (mr 8) columns of C (AVX-512) accumulate over k in order, reading B where it
 // is (its rows must not be a large power of two apart: cache sets) and A's tile as one stream.
 // For the band products of the separable convolutions, where B is the band's depthwise result,
 // still in cache, and OpenBLAS would first copy it into its packed layout.
-// Returns 1 when done. AVX-512 only (elsewhere the caller uses sgemm).
+// AVX2: tiles of 6 x 16 columns. Returns 1 when done (0, doing nothing, when mr is not
+// th_gemm_tile_rows(level, k)). AVX2 and AVX-512 (elsewhere the caller uses sgemm).
 int th_gemm_packed(int level, const float *ap, int mr, long m, long k, const float *b, long ldb, long n,
                    const float *bias, float *c, long ldc);
 
-// Rows per tile of th_gemm_packed for sums of length k (6 or 8).
-int th_gemm_tile_rows(long k);
+// Rows per tile of th_gemm_packed at `level` for sums of length k (AVX-512: 6 or 8; AVX2: 6),
+// 0 where it declines. Weights packed at one level are read at that level only.
+int th_gemm_tile_rows(int level, long k);
 
 // Packs A [m, k] (leading dimension lda) for th_gemm_packed, m * k floats: tile t (rows t*mr up
 // to t*mr + rows, rows = min(mr, m - t*mr)) at out + t*mr*k as k groups of `rows` floats (row r,

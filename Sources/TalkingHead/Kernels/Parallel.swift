@@ -11,7 +11,11 @@ extension KernelContext {
     @inline(__always)
     func parallelFor(_ count: Int, _ body: (Int) -> Void) {
         if count <= 1 || workerCount == 1 {
-            if count >= 1 { withDenormalsFlushed { for i in 0..<count { body(i) } } }
+            if count > 1 {
+                Profile.parallelRegion { withDenormalsFlushed { for i in 0..<count { body(i) } } }
+            } else if count == 1 {
+                withDenormalsFlushed { body(0) }
+            }
             return
         }
         let workers = workerCount

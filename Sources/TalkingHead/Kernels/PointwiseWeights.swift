@@ -2,7 +2,8 @@ import CKernels
 
 /// The pointwise (1x1) weights [cout, cin] of `separableConv2d`, in the layout its band products
 /// read: packed for `th_gemm_packed` (tiles of a few rows, each read as one stream) where that
-/// product runs (AVX-512, from `Tuning.packedProductMinimumInputs` inputs), row-major for sgemm otherwise.
+/// product runs (AVX2 and AVX-512, tiles as tall as the context's level wants, from
+/// `Tuning.packedProductMinimumInputs` inputs), row-major for sgemm otherwise.
 /// Packing happens once, when the weights are loaded, in the weights' own buffer.
 struct PointwiseWeights {
     /// rows * columns floats.
@@ -23,7 +24,7 @@ struct PointwiseWeights {
             tileRows = 0
             return
         }
-        tileRows = Int(th_gemm_tile_rows(columns))
+        tileRows = Int(th_gemm_tile_rows(context.cLevel, columns))
         let rowMajor = [Float](UnsafeBufferPointer(start: weights.data, count: rows * columns))
         th_pack_rows(rowMajor, columns, rows, columns, Int32(tileRows), weights.data)
     }

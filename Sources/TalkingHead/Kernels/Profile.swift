@@ -70,6 +70,24 @@ enum Profile {
         lock.lock()
         seconds = [:]
         details = [:]
+        parallelSeconds = 0
         lock.unlock()
+    }
+
+    /// Seconds spent in `parallelFor` calls of 2 or more items that ran on one thread (a
+    /// context of 1 worker), outermost calls only: what more threads can share. The rest of a
+    /// pose is serial whatever the threads (Amdahl's bound of the thread count).
+    nonisolated(unsafe) private(set) static var parallelSeconds = 0.0
+    nonisolated(unsafe) private static var parallelDepth = 0
+
+    /// Runs `body` (a `parallelFor` of 2 or more items on one worker), timed when enabled.
+    @inline(__always)
+    static func parallelRegion(_ body: () -> Void) {
+        guard enabled else { return body() }
+        parallelDepth += 1
+        let start = DispatchTime.now().uptimeNanoseconds
+        body()
+        parallelDepth -= 1
+        if parallelDepth == 0 { parallelSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
     }
 }

@@ -58,9 +58,11 @@ extension KernelContext {
         let cin = sources.reduce(0) { $0 + $1.channels }
         precondition(pointwise.rows == cout && pointwise.columns == cin,
                      "separableConv2d: pointwise weights \(pointwise.rows)x\(pointwise.columns) for \(cin)->\(cout)")
-        // The packed product when the weights were packed for it and it is still switched on; sgemm
-        // on the row-major weights otherwise (unpacked here when a benchmark switched it off).
-        let packedProduct = pointwise.tileRows > 0 && runs(.gemmPacked) && tuning.packedProduct && cin >= tuning.packedProductMinimumInputs
+        // The packed product when the weights were packed for it at this level and it is still
+        // switched on; sgemm on the row-major weights otherwise (unpacked here when a benchmark or
+        // test switched it off or changed the level after loading).
+        let packedProduct = pointwise.tileRows > 0 && pointwise.tileRows == Int(th_gemm_tile_rows(cLevel, cin))
+            && tuning.packedProduct && cin >= tuning.packedProductMinimumInputs
         let rowMajor = packedProduct || pointwise.tileRows == 0 ? pointwise.storage : pointwise.unpacked()
         // Channel ch's plane, whether it is upsampled and its deferred norm, for ch in 0..<cin.
         var planes: [(UnsafePointer<Float>, Bool, RowNorm?)] = []
@@ -113,7 +115,7 @@ extension KernelContext {
                     }
                 }
                 for src in sources where !transposed {
-                    // A full-size source: all its channels in one C call (AVX-512).
+                    // A full-size source: all its channels in one C call (AVX2, AVX-512).
                     let code = src.norm?.activation.scaleShiftCode ?? (act: 0, slope: 0)
                     if !src.upsampled && (src.norm == nil || code.act >= 0),
                        th_depthwise_band(cLevel, src.data, h * w, src.channels, h, w, k, s, p, depthwise + ch * k * k,
