@@ -79,6 +79,29 @@ if let weights = option("--checksum") {
     exit(0)
 }
 
+// PNG encoding of rendered frames (--png FRAME.png ...): time and size per row-filter set and
+// zlib level, one thread, best of 5 per frame, summed over the frames.
+if args.contains("--png") {
+    let frames = try args.drop { $0 != "--png" }.dropFirst().map { try RGBAImage(contentsOf: URL(fileURLWithPath: $0)) }
+    let settings: [(String, Int32, Int32)] = [("all filters, level 6 (libpng default)", 0xF8, 6), ("all filters, level 3", 0xF8, 3),
+        ("all filters, level 1", 0xF8, 1), ("up, level 3", 0x20, 3), ("sub+up, level 3", 0x30, 3), ("up, level 1", 0x20, 1),
+        ("paeth, level 3", 0x80, 3), ("none, level 1 (live feed)", 0x08, 1)]
+    for (label, filters, level) in settings {
+        var seconds = 0.0, bytes = 0
+        for f in frames {
+            var best = Double.infinity
+            for _ in 0..<5 {
+                let t = Date()
+                let d = try PNGCodec.encode(width: f.width, height: f.height, pixels: f.pixels, name: "", filters: filters, level: level)
+                best = min(best, Date().timeIntervalSince(t)); bytes += d.count / 5
+            }
+            seconds += best
+        }
+        print(String(format: "%-40@ %6.1f ms/frame %8d bytes/frame", label as NSString, seconds / Double(frames.count) * 1000, bytes / frames.count))
+    }
+    exit(0)
+}
+
 // Pipeline benchmark: the public API end to end (PNG-decoded image in, RGBAImage out), one
 // warm-up pose (which runs the eyebrow decomposer), then every pose of --poses (JSON
 // {"poses": [[45 numbers], ...]}) or --count random ones. Prints a JSON object.

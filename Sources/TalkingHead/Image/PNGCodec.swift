@@ -57,39 +57,34 @@ enum PNGCodec {
     }
 
     /// Encodes 8-bit straight RGBA pixels as PNG bytes. `fast` trades size for speed (libpng's
-    /// PNG_IMAGE_FLAG_FAST: no row filters, a low zlib level), for live streams.
+    /// PNG_IMAGE_FLAG_FAST: no row filters, a low zlib level), for live streams; otherwise rows
+    /// filtered per `Self.filters` at zlib level `Self.level`.
     static func encode(width: Int, height: Int, pixels: [UInt8], name: String, fast: Bool = false) throws -> Data {
-        var image = png_image()
-        image.version = UInt32(PNG_IMAGE_VERSION)
-        if fast { image.flags = UInt32(PNG_IMAGE_FLAG_FAST) }
-        image.width = UInt32(width)
-        image.height = UInt32(height)
-        image.format = rgba
-        var size: Int = 0
-        // First call: the size needed.
-        var ok = pixels.withUnsafeBytes { raw in
-            png_image_write_to_memory(&image, nil, &size, 0, raw.baseAddress, Int32(width * 4), nil)
-        }
-        guard ok != 0, size > 0 else {
-            let reason = message(of: &image)
-            png_image_free(&image)
-            throw TalkingHeadError.unwritableImage(path: name, reason: reason)
-        }
-        var out = Data(count: size)
-        ok = out.withUnsafeMutableBytes { dst in
-            pixels.withUnsafeBytes { raw in
-                png_image_write_to_memory(&image, dst.baseAddress, &size, 0, raw.baseAddress, Int32(width * 4), nil)
-            }
-        }
-        guard ok != 0 else {
-            let reason = message(of: &image)
-            png_image_free(&image)
-            throw TalkingHeadError.unwritableImage(path: name, reason: reason)
-        }
-        png_image_free(&image)
-        out.count = size
-        return out
+        try encode(width: width, height: height, pixels: pixels, name: name,
+                   filters: fast ? 0x08 : Self.filters, level: fast ? 1 : Self.level)
     }
+
+    /// The same with the row filters (PNG_FILTER_* bits) and the zlib level given.
+    static func encode(width: Int, height: Int, pixels: [UInt8], name: String, filters: Int32, level: Int32) throws -> Data {
+        precondition(pixels.count == width * height * 4, "PNGCodec.encode: pixel count")
+        var buffer = th_png_buffer()
+        let ok = pixels.withUnsafeBytes { raw in
+            th_png_encode_rgba(raw.bindMemory(to: UInt8.self).baseAddress, UInt32(width), UInt32(height), filters, level, &buffer)
+        }
+        guard ok != 0, let bytes = buffer.bytes else {
+            let reason = withUnsafeBytes(of: buffer.message) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            throw TalkingHeadError.unwritableImage(path: name, reason: reason)
+        }
+        defer { free(bytes) }
+        return Data(bytes: bytes, count: buffer.count)
+    }
+
+    /// libpng's defaults for single images: every filter (libpng choosing per row), zlib level 6.
+    static let filters: Int32 = 0xF8
+    static let level: Int32 = 6
+    /// Frames of a sequence (animate, say, the APNG): PNG_FILTER_PAETH at zlib level 3.
+    static let sequenceFilters: Int32 = 0x80
+    static let sequenceLevel: Int32 = 3
 
     /// libpng's message, a fixed-size C array in the control struct.
     private static func message(of image: inout png_image) -> String {
