@@ -76,7 +76,7 @@ var tests: [Target] {
         // Face capture: the converter vs upstream's converter 25 (fixtures made by
         // Tests/Fixtures/make_capture_fixtures.py, `make capture-fixtures`), Live Link Face CSV,
         // Unified Expressions, packet parsers, the UDP listener on loopback.
-        .testTarget(name: "CaptureTests", dependencies: ["TalkingHead"], exclude: ["Generated"]),
+        .testTarget(name: "CaptureTests", dependencies: ["TalkingHead", "TestSupport"], exclude: ["Generated"]),
     ]
 }
 

@@ -1,23 +1,13 @@
 import Foundation
 import XCTest
 @testable import TalkingHead
+import TestSupport
 
 /// The exact vowel fit and the converter's options, without fixtures.
 final class ConverterTests: XCTestCase {
-    /// A fixed-seed generator, so a failure repeats.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
 
     func testVowelFitBeatsEveryNearbyAndGridPoint() {
-        var rng = SplitMix(state: 7)
+        var rng = SplitMix(seed: 7)
         for _ in 0..<300 {
             let p = (0..<4).map { _ in Double.random(in: 0...1, using: &rng) }
             let w = VowelFit.solve(point: p)

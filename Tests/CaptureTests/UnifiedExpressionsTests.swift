@@ -1,5 +1,6 @@
 import XCTest
 @testable import TalkingHead
+import TestSupport
 
 /// VRCFT Unified Expressions names -> ARKit, by VRCFT's documented compatibility table.
 final class UnifiedExpressionsTests: XCTestCase {
@@ -52,7 +53,7 @@ final class UnifiedExpressionsTests: XCTestCase {
 /// The converter run backwards (emotion presets as ARKit / UE weights).
 final class InverseTests: XCTestCase {
     func testConverterOutputsComeBack() throws {
-        var rng = ConverterTests.SplitMix(state: 11)
+        var rng = SplitMix(seed: 11)
         let c = try FaceCaptureConverter()
         let vowels: Set<PoseParameter> = [.mouthAaa, .mouthIii, .mouthUuu, .mouthOoo]
         var maxVowel: Float = 0

@@ -4,7 +4,7 @@ import XCTest
 // Helpers shared by the test targets (one copy instead of one per target).
 
 /// Deterministic generator for test inputs (SplitMix64).
-public struct SplitMix {
+public struct SplitMix: RandomNumberGenerator {
     public var state: UInt64
     public init(seed: UInt64) { state = seed }
     public mutating func next() -> UInt64 {
